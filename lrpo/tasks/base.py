@@ -1,0 +1,88 @@
+"""What a task is: a dataset in several languages, a prompt, and a verifier.
+
+The trainer, the evaluator and the lm-eval integration all call these same
+methods, so a prompt or a verifier cannot drift between training and
+evaluation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from lrpo.languages import get_language
+
+
+@dataclass(frozen=True)
+class Example:
+    """One question in one language.
+
+    ``id`` is shared by the translations of the same item (row i of MGSM is the
+    same problem in all 11 languages), which is what cross-lingual consistency
+    is computed over.
+    """
+
+    id: str
+    lang: str
+    question: str
+    answer: str
+    topic: str | None = None
+    region: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+
+Message = dict[str, str]
+
+
+class Task:
+    """Base class of task plugins. Subclasses set ``name``, ``languages`` and
+    ``splits``, and implement ``load``, ``prompt``, ``extract`` and ``score``."""
+
+    name: ClassVar[str]
+    languages: tuple[str, ...]
+    splits: tuple[str, ...]
+
+    def load(self, split: str = "test", langs=None, data_dir=None, limit: int | None = None
+             ) -> list[Example]:
+        raise NotImplementedError
+
+    def prompt(self, example: Example, response_lang: str | None = None) -> list[Message]:
+        raise NotImplementedError
+
+    def extract(self, response: str, response_lang: str | None = None) -> str | None:
+        raise NotImplementedError
+
+    def score(self, response: str, example: Example, response_lang: str | None = None) -> float:
+        raise NotImplementedError
+
+    # Helpers shared by the plugins.
+
+    def check_split(self, split: str) -> None:
+        if split not in self.splits:
+            raise ValueError(f"task {self.name!r} has no split {split!r}; available: "
+                             f"{', '.join(self.splits)}")
+
+    def check_langs(self, langs, available=None) -> tuple[str, ...]:
+        """The requested languages (all when None), each checked against the task."""
+        available = tuple(available or self.languages)
+        if langs is None:
+            return available
+        if isinstance(langs, str):
+            langs = [langs]
+        for code in langs:
+            get_language(code)  # unknown codes: error listing the supported ones
+            if code not in available:
+                raise ValueError(f"task {self.name!r} has no language {code!r}; available: "
+                                 f"{', '.join(available)}")
+        return tuple(langs)
+
+    def __repr__(self) -> str:
+        return f"<task {self.name}: {len(self.languages)} languages>"
+
+
+def apply_limit(examples: list[Example], limit: int | None) -> list[Example]:
+    if limit is None:
+        return examples
+    if limit < 0:
+        raise ValueError(f"limit must be >= 0, got {limit}")
+    return examples[:limit]
