@@ -1,8 +1,16 @@
 import pytest
 
-from lrpo.languages import (LANGUAGES, MGSM_LANGUAGES, MMATH_LANGUAGES, PAPER_LANGUAGES,
-                            POLYMATH_LANGUAGES, XCOPA_LANGUAGES, get_language,
-                            supported_languages, validate_languages)
+from lrpo.languages import (
+    LANGUAGES,
+    MGSM_LANGUAGES,
+    MMATH_LANGUAGES,
+    PAPER_LANGUAGES,
+    POLYMATH_LANGUAGES,
+    XCOPA_LANGUAGES,
+    get_language,
+    supported_languages,
+    validate_languages,
+)
 
 
 def test_registry_covers_every_benchmark_and_the_paper():

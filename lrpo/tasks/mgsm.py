@@ -18,8 +18,7 @@ from lrpo.languages import MGSM_LANGUAGES
 from lrpo.numbers import parse_gold_number
 from lrpo.prompts import format_decimal, user_turn
 from lrpo.tasks.base import Example, Message, Task, apply_limit
-from lrpo.tasks.data import (DataError, load_hub_dataset, read_jsonl, read_tsv,
-                             resolve_data_dir)
+from lrpo.tasks.data import DataError, load_hub_dataset, read_jsonl, read_tsv, resolve_data_dir
 
 TRAIN_TRANSLATED = ("de", "es", "fr", "ja", "ru", "sw", "zh")
 HUB_MGSM = "juletxara/mgsm"
@@ -100,7 +99,7 @@ class MGSMTask(Task):
             self._example(f"mgsm-exemplar-{i}", lang, _strip_prefix(q),
                           _checked_gold(path, line, number),
                           meta={"solution": _strip_prefix(a)})
-            for i, (line, (q, a, number)) in enumerate(zip(lines, items))
+            for i, (line, (q, a, number)) in enumerate(zip(lines, items, strict=True))
         ]
 
     def _load_train(self, root: Path | None, lang: str) -> list[Example]:

@@ -18,8 +18,13 @@ from lrpo.languages import MMATH_LANGUAGES, POLYMATH_LANGUAGES
 from lrpo.math_answers import extract_math_answer, math_answers_equal
 from lrpo.prompts import user_turn
 from lrpo.tasks.base import Example, Message, Task, apply_limit
-from lrpo.tasks.data import (DataError, load_hub_dataset, read_json_array, read_jsonl,
-                             resolve_data_dir)
+from lrpo.tasks.data import (
+    DataError,
+    load_hub_dataset,
+    read_json_array,
+    read_jsonl,
+    resolve_data_dir,
+)
 
 POLYMATH_LEVELS = ("low", "medium", "high", "top")
 HUB_POLYMATH = "Qwen/PolyMath"

@@ -9,8 +9,8 @@ their pyproject.toml::
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib import import_module, metadata
-from typing import Callable
 
 from lrpo.tasks.base import Task
 
