@@ -138,3 +138,11 @@ def test_fewshot_prompt_uses_exemplars_in_the_response_language(data_dir, test_s
     assert "答案是 11" in messages[1]["content"]
     with pytest.raises(ValueError, match="num_fewshot"):
         get_task("mgsm", num_fewshot=9)
+
+
+def test_tag_cue(mgsm, test_split):
+    ex = next(e for e in test_split if e.lang == "de")
+    content = mgsm.prompt(ex, response_lang="ja", cue="tag")[-1]["content"]
+    assert content == f"{ex.question} <|out_lang_ja|>"
+    with pytest.raises(ValueError, match="unknown language cue"):
+        mgsm.prompt(ex, "ja", cue="emoji")

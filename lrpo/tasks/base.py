@@ -46,7 +46,11 @@ class Task:
              ) -> list[Example]:
         raise NotImplementedError
 
-    def prompt(self, example: Example, response_lang: str | None = None) -> list[Message]:
+    def prompt(self, example: Example, response_lang: str | None = None, cue: str = "instruction"
+               ) -> list[Message]:
+        """Chat messages asking for a response in ``response_lang`` (default: the
+        question's language), cued by a native instruction or by a language tag
+        (see ``lrpo.prompts.user_turn``)."""
         raise NotImplementedError
 
     def extract(self, response: str, response_lang: str | None = None) -> str | None:

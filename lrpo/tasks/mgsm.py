@@ -140,13 +140,14 @@ class MGSMTask(Task):
             self._exemplars[lang] = self.load("exemplars", [lang])
         return self._exemplars[lang][: self.num_fewshot]
 
-    def prompt(self, example: Example, response_lang: str | None = None) -> list[Message]:
+    def prompt(self, example: Example, response_lang: str | None = None, cue: str = "instruction"
+               ) -> list[Message]:
         response_lang = response_lang or example.lang
         messages: list[Message] = []
         for shot in (self.fewshot_examples(response_lang) if self.num_fewshot else []):
-            messages.append(user_turn(shot.question, response_lang))
+            messages.append(user_turn(shot.question, response_lang, cue=cue))
             messages.append({"role": "assistant", "content": shot.meta["solution"]})
-        messages.append(user_turn(example.question, response_lang))
+        messages.append(user_turn(example.question, response_lang, cue=cue))
         return messages
 
     def extract(self, response: str, response_lang: str | None = None) -> str | None:

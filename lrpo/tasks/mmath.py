@@ -34,8 +34,9 @@ ANSWER_SLOT = "X"
 class _MathTask(Task):
     """Prompt and verifier shared by the competition-math tasks."""
 
-    def prompt(self, example: Example, response_lang: str | None = None) -> list[Message]:
-        return [user_turn(example.question, response_lang or example.lang, ANSWER_SLOT)]
+    def prompt(self, example: Example, response_lang: str | None = None, cue: str = "instruction"
+               ) -> list[Message]:
+        return [user_turn(example.question, response_lang or example.lang, ANSWER_SLOT, cue=cue)]
 
     def extract(self, response: str, response_lang: str | None = None) -> str | None:
         return extract_math_answer(response, response_lang)

@@ -128,13 +128,17 @@ class XCOPATask(Task):
 
     # Generative formulation
 
-    def prompt(self, example: Example, response_lang: str | None = None) -> list[Message]:
+    def prompt(self, example: Example, response_lang: str | None = None, cue: str = "instruction"
+               ) -> list[Message]:
         response_lang = response_lang or example.lang
-        cause, effect = RELATION_QUESTIONS[get_language(response_lang).code]
+        # With a tag cue the question is asked in the item's language; with an
+        # instruction, in the language the answer is requested in.
+        asking_lang = response_lang if cue == "instruction" else example.lang
+        cause, effect = RELATION_QUESTIONS[get_language(asking_lang).code]
         asked = cause if example.meta["relation"] == "cause" else effect
         body = (f"{example.question}\n{asked}\n"
                 f"1. {example.meta['choice1']}\n2. {example.meta['choice2']}")
-        return [user_turn(body, response_lang, CHOICE_SLOT)]
+        return [user_turn(body, response_lang, CHOICE_SLOT, cue=cue)]
 
     def extract(self, response: str, response_lang: str | None = None) -> str | None:
         """"1" or "2": the first number after the last answer phrase (or in the last
