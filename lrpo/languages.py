@@ -139,6 +139,9 @@ PAPER_LANGUAGES = ("ar", "de", "en", "es", "fr", "id", "it", "ja", "ko", "nl", "
 MMATH_LANGUAGES = ("ar", "en", "es", "fr", "ja", "ko", "pt", "th", "vi", "zh")
 POLYMATH_LANGUAGES = ("ar", "bn", "de", "en", "es", "fr", "id", "it", "ja", "ko", "ms", "pt",
                       "ru", "sw", "te", "th", "vi", "zh")
+# The paper's mGSM split: the languages trained on ("seen") and held out ("unseen").
+SEEN_LANGUAGES = ("en", "de", "es", "fr", "ja", "ru", "zh")
+UNSEEN_LANGUAGES = tuple(code for code in MGSM_LANGUAGES if code not in SEEN_LANGUAGES)
 
 
 def supported_languages() -> tuple[str, ...]:

@@ -1,0 +1,145 @@
+"""Figures: the data series behind each plot (always), and the PNGs themselves
+(where matplotlib is installed; in CI it must be)."""
+
+import json
+import os
+import sys
+
+import pytest
+
+from lrpo.plots import (
+    language_accuracies,
+    plot_language_bars,
+    plot_router_probabilities,
+    plot_training_curves,
+    router_series,
+    training_series,
+)
+from lrpo.router import LanguageRouter
+from lrpo.scorecard import build_scorecard
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+LANGUAGES = ("de", "en", "zh")
+CONTEXTS = (("topic:math", "qlang:de"), ("topic:math", "qlang:zh"))
+
+
+@pytest.fixture(scope="module")
+def router_log(tmp_path_factory):
+    """A real router's log: answers to German questions rewarded in English, to
+    Chinese questions in Chinese, every other rollout 0."""
+    path = tmp_path_factory.mktemp("router") / "router_log.jsonl"
+    router = LanguageRouter(LANGUAGES, update_every=1, log_path=path, log_every=1)
+    rewarded = {"qlang:de": "en", "qlang:zh": "zh"}
+    for _ in range(6):
+        router.update([(context, lang, 1.0 if lang == rewarded[context[1]] else 0.0)
+                       for context in CONTEXTS for lang in LANGUAGES])
+    return path
+
+
+def card(accuracy: dict[str, float], method: str) -> dict:
+    samples = [{"id": f"q{i}", "lang": lang, "correct": i < rate * 10, "fidelity": 1.0}
+               for lang, rate in accuracy.items() for i in range(10)]
+    return build_scorecard(samples, task="mgsm", split="test", model="tiny", method=method,
+                           seen_languages=["de"], n_resamples=10)
+
+
+SCORECARDS = {"base": card({"de": 0.2, "en": 0.4, "sw": 0.0}, None),
+              "GRPO": card({"de": 0.3, "en": 0.5, "sw": 0.1}, "grpo"),
+              "LRPO": card({"de": 0.4, "en": 0.5, "sw": 0.3}, "lrpo")}
+
+LOG_HISTORY = [
+    {"step": 1, "loss": 0.1, "reward": 0.20, "reward/accuracy": 0.25, "reward/fidelity": 0.80},
+    {"step": 2, "loss": 0.1, "reward": 0.30, "reward/accuracy": 0.35, "reward/fidelity": 0.85},
+    {"step": 3, "loss": 0.1, "reward": 0.35, "reward/accuracy": 0.40, "reward/fidelity": 0.90},
+    {"step": 3, "train_runtime": 12.0},
+]
+
+
+def test_router_series_follows_each_context_key_over_steps(router_log):
+    series = router_series(router_log)
+    assert set(series) == {"topic:math", "qlang:de", "qlang:zh"}
+    steps, english = series["qlang:de"]["en"]
+    assert steps == [1, 2, 3, 4, 5, 6]
+    assert english[-1] > english[0] > 1 / 3  # the rewarded language gains probability
+    chinese = series["qlang:zh"]["zh"][1]
+    assert chinese[-1] > chinese[0] > 1 / 3
+    assert series["qlang:zh"]["en"][1][-1] < 1 / 3
+    for key in series:
+        for position in range(6):
+            assert sum(series[key][lang][1][position] for lang in LANGUAGES) == pytest.approx(1.0)
+    softmax = router_series(router_log, which="softmax")
+    # ε mixing pulls the effective probability towards uniform.
+    assert softmax["qlang:de"]["en"][1][-1] > english[-1]
+    with pytest.raises(ValueError, match="which must be"):
+        router_series(router_log, which="raw")
+
+
+def test_router_series_rejects_empty_and_malformed_logs(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    with pytest.raises(ValueError, match="has no lines"):
+        router_series(empty)
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"step": 1, "key": "k", "effective": {"de": 1.0}}\n{"step": 2,\n')
+    with pytest.raises(ValueError, match=r"broken\.jsonl:2: not JSON"):
+        router_series(broken)
+
+
+def test_training_series_reads_trainer_state_and_log_history(tmp_path):
+    series = training_series(LOG_HISTORY)
+    assert series == {"reward": ([1, 2, 3], [0.20, 0.30, 0.35]),
+                      "accuracy": ([1, 2, 3], [0.25, 0.35, 0.40]),
+                      "fidelity": ([1, 2, 3], [0.80, 0.85, 0.90])}
+    state = tmp_path / "trainer_state.json"
+    state.write_text(json.dumps({"global_step": 3, "log_history": LOG_HISTORY}))
+    assert training_series(state) == series
+    with pytest.raises(ValueError, match="no training metric to plot.*'loss'"):
+        training_series([{"step": 1, "loss": 0.5}])
+    with pytest.raises(ValueError, match="log_history"):
+        training_series({"global_step": 3})
+
+
+def test_language_accuracies_cover_the_union_of_languages():
+    languages, values = language_accuracies({**SCORECARDS, "de only": card({"de": 0.5}, "x")})
+    assert languages == ["de", "en", "sw"]
+    assert values["LRPO"] == [0.4, 0.5, 0.3]
+    assert values["de only"][0] == 0.5 and values["de only"][1] != values["de only"][1]  # NaN
+
+
+@pytest.fixture
+def matplotlib_installed():
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail("matplotlib is not installed; it is needed to draw figures")
+        pytest.skip("matplotlib is not installed")
+
+
+def assert_png(path):
+    data = path.read_bytes()
+    assert data.startswith(PNG_SIGNATURE) and len(data) > 1000
+
+
+def test_language_bars_png(matplotlib_installed, tmp_path):
+    path = plot_language_bars(SCORECARDS, tmp_path / "bars.png")
+    assert_png(path)
+
+
+def test_router_probabilities_png(matplotlib_installed, router_log, tmp_path):
+    path = plot_router_probabilities(router_log, tmp_path / "figures" / "router.png")
+    assert_png(path)
+
+
+def test_training_curves_png(matplotlib_installed, tmp_path):
+    state = tmp_path / "trainer_state.json"
+    state.write_text(json.dumps({"log_history": LOG_HISTORY}))
+    assert_png(plot_training_curves(state, tmp_path / "curves.png"))
+
+
+def test_drawing_without_matplotlib_says_how_to_install_it(monkeypatch, tmp_path):
+    for name in ("matplotlib", "matplotlib.figure", "matplotlib.backends", "matplotlib.backends.backend_agg"):
+        monkeypatch.setitem(sys.modules, name, None)
+    with pytest.raises(ImportError, match="pip install matplotlib"):
+        plot_training_curves(LOG_HISTORY, tmp_path / "curves.png")
+    assert not (tmp_path / "curves.png").exists()

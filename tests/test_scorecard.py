@@ -1,0 +1,257 @@
+"""The scorecard's metrics on hand-built samples whose answers are known, its
+schema, its bootstrap intervals, aggregation over seeds and its tables."""
+
+import json
+
+import pytest
+
+from lrpo.scorecard import (
+    aggregate_scorecards,
+    bootstrap_intervals,
+    build_scorecard,
+    format_comparison_table,
+    format_table,
+    with_baseline,
+)
+
+# Parallel items q0..q3 in three languages: which are answered correctly.
+#        de     en     sw
+# q0     yes    yes    yes    -> correct everywhere
+# q1     yes    no     no     -> correct somewhere
+# q2     no     no     no     -> correct nowhere
+# q3     no     yes    no     -> correct somewhere
+CORRECT = {
+    "de": [True, True, False, False],
+    "en": [True, False, False, True],
+    "sw": [True, False, False, False],
+}
+# Responses in the requested language.
+FAITHFUL = {
+    "de": [1.0, 1.0, 1.0, 1.0],
+    "en": [1.0, 1.0, 0.0, 1.0],
+    "sw": [0.0, 1.0, 0.0, 0.0],
+}
+
+
+def samples_from(correct: dict[str, list[bool]], faithful: dict[str, list[float]] | None = None) -> list[dict]:
+    return [
+        {"id": f"q{i}", "lang": lang, "correct": ok,
+         "fidelity": 1.0 if faithful is None else faithful[lang][i]}
+        for lang, column in correct.items() for i, ok in enumerate(column)
+    ]
+
+
+def card_from(correct, faithful=None, **options) -> dict:
+    options = {"task": "mgsm", "split": "test", "model": "tiny", "seen_languages": ("de", "en"), **options}
+    return build_scorecard(samples_from(correct, faithful), **options)
+
+
+def rate_columns(rates: dict[str, float], n: int) -> dict[str, list[bool]]:
+    """``n`` items per language, the first ``rate * n`` correct."""
+    return {lang: [i < round(rate * n) for i in range(n)] for lang, rate in rates.items()}
+
+
+@pytest.fixture(scope="module")
+def card():
+    return card_from(CORRECT, FAITHFUL, method="lrpo", seed=3)
+
+
+def test_scorecard_has_every_documented_key_with_its_type(card):
+    assert json.loads(json.dumps(card)) == card  # plain JSON types only
+    assert card["task"] == "mgsm" and card["split"] == "test" and card["model"] == "tiny"
+    assert card["method"] == "lrpo" and card["seed"] == 3
+    assert card["n_per_language"] == 4
+    assert list(card["per_language"]) == ["de", "en", "sw"]
+    for stats in card["per_language"].values():
+        assert set(stats) == {"accuracy", "fidelity", "n"}
+        assert isinstance(stats["accuracy"], float) and isinstance(stats["fidelity"], float)
+        assert isinstance(stats["n"], int)
+    for key in ("average", "seen_average", "unseen_average", "fidelity_average", "consistency"):
+        assert isinstance(card[key], float) and 0.0 <= card[key] <= 1.0, key
+    assert isinstance(card["worst_language"], str)
+    assert card["baseline"] is None
+    assert set(card["ci95"]) == {"per_language", "average", "seen_average", "unseen_average",
+                                 "fidelity_average", "consistency"}
+
+
+def test_accuracy_fidelity_averages_and_worst_language(card):
+    accuracy = {lang: stats["accuracy"] for lang, stats in card["per_language"].items()}
+    assert accuracy == {"de": 0.5, "en": 0.5, "sw": 0.25}
+    assert {lang: s["fidelity"] for lang, s in card["per_language"].items()} == {"de": 1.0, "en": 0.75,
+                                                                               "sw": 0.25}
+    assert card["average"] == pytest.approx((0.5 + 0.5 + 0.25) / 3)
+    assert card["seen_languages"] == ["de", "en"] and card["unseen_languages"] == ["sw"]
+    assert card["seen_average"] == pytest.approx(0.5)
+    assert card["unseen_average"] == pytest.approx(0.25)
+    assert card["fidelity_average"] == pytest.approx((1.0 + 0.75 + 0.25) / 3)
+    assert card["worst_language"] == "sw"
+
+
+def test_consistency_counts_items_correct_everywhere_among_those_correct_somewhere(card):
+    # q0, q1, q3 are correct in some language; only q0 in all three.
+    assert card["consistency_items"] == 3
+    assert card["consistency"] == pytest.approx(1 / 3)
+
+
+def test_consistency_is_null_when_no_item_is_correct_anywhere_or_only_one_language():
+    nothing = card_from({"de": [False, False], "en": [False, False]})
+    assert nothing["consistency"] is None and nothing["consistency_items"] == 0
+    alone = card_from({"de": [True, False]})
+    assert alone["consistency"] is None
+
+
+def test_consistency_uses_only_items_present_in_every_language():
+    samples = samples_from({"de": [True, True], "en": [True, False]})
+    samples.append({"id": "only-de", "lang": "de", "correct": True, "fidelity": 1.0})
+    card = build_scorecard(samples, task="mgsm", split="test", model="m", seen_languages=())
+    assert card["consistency"] == pytest.approx(1 / 2)
+    assert card["n_per_language"] is None  # 3 German items, 2 English
+    assert card["per_language"]["de"]["n"] == 3
+
+
+def test_seen_and_unseen_are_null_when_empty_and_default_to_the_paper_split():
+    all_unseen = card_from(CORRECT, seen_languages=())
+    assert all_unseen["seen_average"] is None
+    assert all_unseen["unseen_average"] == pytest.approx(all_unseen["average"])
+    default = build_scorecard(samples_from(CORRECT), task="mgsm", split="test", model="m")
+    assert default["seen_languages"] == ["de", "en"] and default["unseen_languages"] == ["sw"]
+
+
+def test_worst_language_ties_go_to_the_first_listed():
+    card = card_from({"en": [True, False], "de": [True, False]})
+    assert card["worst_language"] == "en"
+
+
+def test_a_sample_scored_twice_or_missing_a_field_is_rejected():
+    samples = samples_from({"de": [True]}) * 2
+    with pytest.raises(ValueError, match="scored twice"):
+        build_scorecard(samples, task="t", split="s", model="m", seen_languages=())
+    with pytest.raises(ValueError, match="'fidelity'"):
+        build_scorecard([{"id": "a", "lang": "de", "correct": True}], task="t", split="s", model="m")
+    with pytest.raises(ValueError, match="no samples"):
+        build_scorecard([], task="t", split="s", model="m")
+
+
+def test_bootstrap_interval_contains_the_estimate_and_is_deterministic_for_a_seed():
+    columns = rate_columns({"de": 0.6, "en": 0.3, "sw": 0.2}, 50)
+    first = card_from(columns, bootstrap_seed=7)
+    again = card_from(columns, bootstrap_seed=7)
+    other = card_from(columns, bootstrap_seed=8)
+    assert first["ci95"] == again["ci95"]
+    assert first["ci95"]["average"] != other["ci95"]["average"]
+    for key in ("average", "seen_average", "unseen_average", "fidelity_average"):
+        low, high = first["ci95"][key]
+        assert low <= first[key] <= high, key
+    for lang, (low, high) in first["ci95"]["per_language"].items():
+        assert low < first["per_language"][lang]["accuracy"] < high, lang
+
+
+def test_bootstrap_interval_narrows_with_more_items():
+    rates = {"de": 0.5, "en": 0.3}
+    few = card_from(rate_columns(rates, 20))["ci95"]["average"]
+    many = card_from(rate_columns(rates, 500))["ci95"]["average"]
+    assert many[1] - many[0] < 0.5 * (few[1] - few[0])
+
+
+def test_parallel_items_are_resampled_jointly_across_languages():
+    # Two languages with identical answers: if items were resampled independently per
+    # language their errors would partly cancel and the average's interval would be
+    # narrower than one language's; resampled jointly, the two intervals coincide.
+    column = [i % 3 == 0 for i in range(60)]
+    card = card_from({"de": column, "en": list(column)})
+    assert card["ci95"]["average"] == pytest.approx(card["ci95"]["per_language"]["de"])
+    # Different item sets cannot be paired: each language is resampled on its own.
+    by_lang = {"de": {f"a{i}": (ok, 1.0) for i, ok in enumerate(column)},
+               "en": {f"b{i}": (ok, 1.0) for i, ok in enumerate(column)}}
+    independent = bootstrap_intervals(by_lang, ["de"], ["en"], seed=0)
+    width = independent["average"][1] - independent["average"][0]
+    single = independent["per_language"]["de"][1] - independent["per_language"]["de"][0]
+    assert width < 0.85 * single
+
+
+def test_with_baseline_fills_the_block_with_scores_and_deltas(card):
+    grpo = card_from({"de": [True, False, False, False], "en": [True, True, False, False],
+                      "sw": [False] * 4}, method="grpo", seed=3)
+    compared = with_baseline(card, grpo)
+    assert card["baseline"] is None  # the original is left alone
+    block = compared["baseline"]
+    assert block["method"] == "grpo"
+    assert block["average"] == pytest.approx(grpo["average"])
+    assert block["per_language"] == {"de": 0.25, "en": 0.5, "sw": 0.0}
+    assert block["delta_per_language"] == pytest.approx({"de": 0.25, "en": 0.0, "sw": 0.25})
+    assert block["delta_average"] == pytest.approx(card["average"] - grpo["average"])
+    assert block["delta_seen_average"] == pytest.approx(0.5 - 0.375)
+    assert block["delta_unseen_average"] == pytest.approx(0.25)
+    with pytest.raises(ValueError, match="different tasks"):
+        with_baseline(card, {**grpo, "task": "xcopa"})
+
+
+def test_aggregate_gives_mean_and_sample_std_over_three_seeds():
+    cards = [card_from(rate_columns({"de": rate, "en": rate / 2}, 20), seed=seed)
+             for seed, rate in enumerate([0.2, 0.4, 0.6])]
+    aggregate = aggregate_scorecards(cards)
+    assert aggregate["seeds"] == [0, 1, 2] and aggregate["n_runs"] == 3
+    de = aggregate["per_language"]["de"]["accuracy"]
+    assert de["mean"] == pytest.approx(0.4) and de["std"] == pytest.approx(0.2) and de["n"] == 3
+    assert aggregate["per_language"]["de"]["n"] == 60
+    # Run averages are 0.15, 0.30, 0.45.
+    assert aggregate["average"]["mean"] == pytest.approx(0.3)
+    assert aggregate["average"]["std"] == pytest.approx(0.15)
+    assert aggregate["seen_average"]["mean"] == pytest.approx(0.3)
+    assert aggregate["unseen_average"] is None
+    assert aggregate["worst_language"] == "en"
+    single = aggregate_scorecards(cards[:1])
+    assert single["average"]["std"] is None
+
+
+def test_aggregate_skips_null_consistency_and_rejects_mixed_runs():
+    nothing = card_from({"de": [False, False], "en": [False, False]})
+    half = card_from({"de": [True, True], "en": [True, False]})
+    aggregate = aggregate_scorecards([nothing, half])
+    assert aggregate["consistency"] == {"mean": 0.5, "std": None, "n": 1}
+    with pytest.raises(ValueError, match="different tasks"):
+        aggregate_scorecards([half, {**half, "task": "xcopa"}])
+    with pytest.raises(ValueError, match="different languages"):
+        aggregate_scorecards([half, card_from({"de": [True], "sw": [True]})])
+    with pytest.raises(ValueError, match="no scorecards"):
+        aggregate_scorecards([])
+
+
+def test_format_table_prints_percentages_and_the_summary(card):
+    markdown = format_table(card, "markdown")
+    lines = markdown.splitlines()
+    assert lines[0] == "| language | accuracy % | 95% CI | fidelity % | n |"
+    assert lines[1].startswith("| --- | ---: |")
+    assert "| sw | 25.0 |" in markdown
+    assert "| average | 41.7 |" in markdown
+    assert "seen average (de en) | 50.0" in markdown
+    assert "worst language: sw (25.0)" in markdown
+    assert "consistency: 33.3" in markdown
+    console = format_table(card, "console")
+    assert "|" not in console.splitlines()[0]
+    assert console.splitlines()[2].split()[:2] == ["de", "50.0"]
+    with pytest.raises(ValueError, match="table style"):
+        format_table(card, "html")
+
+
+def test_format_table_of_an_aggregate_shows_mean_and_std():
+    cards = [card_from(rate_columns({"de": rate, "en": rate}, 10), seed=s) for s, rate in enumerate([0.2, 0.4])]
+    table = format_table(aggregate_scorecards(cards), "markdown")
+    assert "| de | 30.0 ± 14.1 |" in table
+
+
+def test_comparison_table_shows_each_column_and_the_delta_against_grpo(card):
+    base = card_from({lang: [False] * 4 for lang in CORRECT}, method=None)
+    grpo = card_from({"de": [True, False, False, False], "en": [True, True, False, False],
+                      "sw": [False] * 4}, method="grpo")
+    table = format_comparison_table(base, grpo, card)
+    header, _, *rows = table.splitlines()
+    assert header.split() == ["language", "base", "GRPO", "lrpo", "Δ", "vs", "GRPO"]
+    assert rows[0].split() == ["de", "0.0", "25.0", "50.0", "+25.0"]
+    assert rows[3].split() == ["average", "0.0", "25.0", "41.7", "+16.7"]
+    assert rows[4].split()[-4:] == ["0.0", "37.5", "50.0", "+12.5"]
+    assert rows[5].split()[-4:] == ["0.0", "0.0", "25.0", "+25.0"]
+    without_grpo = format_comparison_table(base, None, card, style="markdown")
+    assert without_grpo.splitlines()[0] == "| language | base | lrpo | Δ vs base |"
+    alone = format_comparison_table(None, None, card)
+    assert alone.splitlines()[0].split() == ["language", "lrpo"]
