@@ -15,6 +15,7 @@ results.
 
     python -m lrpo.leaderboard render mgsm              # re-render mgsm.md from mgsm.csv
     python -m lrpo.leaderboard append runs/x/scorecard.json --rollout-budget 8
+    python -m lrpo.leaderboard import-lm-eval runs/lm-eval     # lm_eval's results_*.json of lrpo_* tasks
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import argparse
 import contextlib
 import csv
 import fcntl
+import hashlib
 import io
 import json
 import math
@@ -247,6 +249,99 @@ def find_runs(task: str, model: str | None = None, method: str | None = None, se
             if all(value is None or row[key] == value for key, value in wanted.items())]
 
 
+# Importing lm-eval results
+
+LM_EVAL_METHOD = "lm-eval"
+# The split recorded for XCOPA's loglikelihood formulation: its own table, since
+# choosing by likelihood is not comparable with generating an answer.
+LOGLIKELIHOOD_SPLIT = "test-loglikelihood"
+
+
+def _lm_eval_families() -> dict[str, tuple[str, str, str]]:
+    """Prefix of our lm-eval subtask names -> (task, split, accuracy metric key);
+    a subtask is ``<prefix>_<language>`` (``lrpo/lm_eval_tasks``)."""
+    from lrpo.tasks.mmath import POLYMATH_LEVELS
+
+    return {"lrpo_mgsm": ("mgsm", "test", "accuracy,none"), "lrpo_mmath": ("mmath", "test", "accuracy,none"),
+            "lrpo_xcopa": ("xcopa", "test", "accuracy,none"),
+            "lrpo_xcopa_ll": ("xcopa", LOGLIKELIHOOD_SPLIT, "acc,none"),
+            **{f"lrpo_polymath_{level}": ("polymath", level, "accuracy,none") for level in POLYMATH_LEVELS}}
+
+
+def _lm_eval_model(config: dict) -> str:
+    """The model lm-eval evaluated: ``pretrained`` of its model arguments (a dict,
+    or the ``key=value,...`` string of the command line), else the model type."""
+    arguments = config.get("model_args") or {}
+    if isinstance(arguments, str):
+        arguments = dict(item.split("=", 1) for item in arguments.split(",") if "=" in item)
+    return str(arguments.get("pretrained") or config.get("model") or "unknown")
+
+
+def lm_eval_scorecards(results: dict, source: str = "") -> list[dict]:
+    """Scorecards (the fields the leaderboard reads) of the lrpo subtasks in one
+    lm-eval ``results_*.json``, one per (task, split): per-language accuracy (our
+    verifier; ``acc`` for loglikelihood tasks), fidelity and n (lm-eval's
+    effective sample count). Groups and other tasks are skipped."""
+    from lrpo.languages import LANGUAGES
+
+    families = _lm_eval_families()
+    config = results.get("config") or {}
+    date = results.get("date")
+    created = time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(float(date))) if date else None
+    cards: dict[tuple[str, str], dict] = {}
+    for name, metrics in sorted(results.get("results", {}).items()):
+        prefix, _, language = name.rpartition("_")
+        if prefix not in families or language not in LANGUAGES:
+            continue
+        task, split, accuracy_key = families[prefix]
+        if accuracy_key not in metrics:
+            raise ValueError(f"{source}: {name} has no {accuracy_key!r} metric (found {', '.join(metrics)})")
+        samples = results.get("n-samples", {}).get(name, {})
+        n = samples.get("effective", samples.get("original"))
+        if n is None:
+            raise ValueError(f"{source}: {name} has no sample count in 'n-samples'")
+        card = cards.setdefault((task, split), {
+            "task": task, "split": split, "model": _lm_eval_model(config), "method": None, "seed": None,
+            "per_language": {}, "commit": results.get("git_hash"), "created": created})
+        card["per_language"][language] = {"accuracy": metrics[accuracy_key],
+                                          "fidelity": metrics.get("fidelity,none"), "n": int(n)}
+    return list(cards.values())
+
+
+def import_lm_eval(results_dir, leaderboard_dir=DEFAULT_DIR, method: str = LM_EVAL_METHOD,
+                   rollout_budget: int | None = None, model_label: str | None = None
+                   ) -> list[tuple[str, Path | None]]:
+    """Append the lrpo subtasks of every lm-eval ``results_*.json`` under
+    ``results_dir`` (searched recursively) to the leaderboards.
+
+    One run per (results file, task, split), with an id made from the file, so
+    importing a directory again appends only the results not yet imported. The
+    commit recorded is lm-eval's ``git_hash`` (of the directory it ran in).
+    Returns (run id, CSV path) per run; the path is None for a run already there.
+    """
+    paths = sorted(Path(results_dir).rglob("results_*.json"))
+    if not paths:
+        raise FileNotFoundError(f"no lm-eval results_*.json under {results_dir}")
+    imported = []
+    for path in paths:
+        content = path.read_bytes()
+        results = json.loads(content)
+        stamp = path.stem.removeprefix("results_")
+        for card in lm_eval_scorecards(results, str(path)):
+            # From the file's content, not its path: a moved results directory is not imported twice.
+            digest = hashlib.sha1(content + card["split"].encode()).hexdigest()[:6]
+            run_id = f"{card['task']}-{method}-{card['split']}-{stamp}-{digest}"
+            if any(row["run_id"] == run_id for row in read_rows(csv_path(card["task"], leaderboard_dir))):
+                imported.append((run_id, None))
+                continue
+            card["method"] = method
+            imported.append((run_id, append_scorecard(card, leaderboard_dir, run_id=run_id,
+                                                      rollout_budget=rollout_budget, model_label=model_label)))
+    if not imported:
+        raise ValueError(f"no lrpo_* subtask results in {len(paths)} results file(s) under {results_dir}")
+    return imported
+
+
 # Rendering
 
 
@@ -361,6 +456,13 @@ def _append_command(args) -> int:
     return 0
 
 
+def _import_lm_eval_command(args) -> int:
+    for run_id, path in import_lm_eval(args.results_dir, args.dir, method=args.method,
+                                       rollout_budget=args.rollout_budget, model_label=args.model_label):
+        print(f"{run_id}: {path}" if path else f"{run_id}: already on the leaderboard, skipped")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Subcommands each set ``func``; a new one is one more ``add_parser`` block."""
     parser = argparse.ArgumentParser(prog="python -m lrpo.leaderboard", description=__doc__.split("\n\n")[0])
@@ -378,6 +480,14 @@ def build_parser() -> argparse.ArgumentParser:
     append_parser.add_argument("--rollout-budget", type=int, default=None, help="rollouts per question (K)")
     append_parser.add_argument("--model-label", default=None, help="model name to list instead of the path")
     append_parser.set_defaults(func=_append_command)
+
+    import_parser = commands.add_parser("import-lm-eval", help="append the lrpo_* results of lm_eval runs")
+    import_parser.add_argument("results_dir", help="lm_eval --output_path (results_*.json searched recursively)")
+    import_parser.add_argument("--dir", default=DEFAULT_DIR, help="leaderboard directory")
+    import_parser.add_argument("--method", default=LM_EVAL_METHOD, help="method to list the runs under")
+    import_parser.add_argument("--rollout-budget", type=int, default=None, help="rollouts per question (K)")
+    import_parser.add_argument("--model-label", default=None, help="model name to list instead of the path")
+    import_parser.set_defaults(func=_import_lm_eval_command)
     return parser
 
 
