@@ -1,0 +1,202 @@
+"""benchmarks/reproduce.py and the paper's numbers it prints beside its tables.
+
+The tables themselves take minutes to hours; here the plans, the configuration
+hash and the cache are checked, with one real micro run (one training step on a
+random tiny model) to show that a finished row is taken from the cache.
+"""
+
+import csv
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from lrpo.tasks import get_task
+from lrpo.train import parse_config
+from tests.tiny_model import build_random_tiny_model
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PAPER_RESULTS = REPO_ROOT / "benchmarks" / "paper_results.csv"
+OFFLINE = {"OMP_NUM_THREADS": "1", "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
+
+# DESIGN.md section 1: (table, backbone, method, benchmark, metric) -> the value as printed.
+HEADLINE_NUMBERS = {
+    ("1", "Qwen2.5-1.5B-Instruct", "base", "mGSM", "accuracy"): "24.87",
+    ("1", "Qwen2.5-1.5B-Instruct", "grpo", "mGSM", "accuracy"): "32.33",
+    ("1", "Qwen2.5-1.5B-Instruct", "lrpo", "mGSM", "accuracy"): "38.25",
+    ("1", "Qwen2.5-1.5B-Instruct", "base", "overall", "average"): "28.64",
+    ("1", "Qwen2.5-1.5B-Instruct", "grpo", "overall", "average"): "30.42",
+    ("1", "Qwen2.5-1.5B-Instruct", "lrpo", "overall", "average"): "32.15",
+    ("1", "Gemma3-4B", "base", "overall", "average"): "45.80",
+    ("1", "Gemma3-4B", "grpo", "overall", "average"): "46.67",
+    ("1", "Gemma3-4B", "lrpo", "overall", "average"): "46.89",
+    ("2", "unspecified", "lrpo", "overall", "delta_vs_best_fixed_mix"): "0.26",
+}
+EXPECTED_ROWS = {
+    1: ["base", "grpo", "lrpo"],
+    2: ["base", "grpo", "input-dominant", "en-dominant", "uniform", "lrpo"],
+    4: ["lrpo", "ucb", "exp3", "thompson", "learning-signal", "center", "no-normalization"],
+}
+
+
+def _load_reproduce():
+    spec = importlib.util.spec_from_file_location("reproduce", REPO_ROOT / "benchmarks" / "reproduce.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+reproduce = _load_reproduce()
+
+
+@pytest.fixture(scope="module")
+def random_model(tmp_path_factory) -> str:
+    arith = get_task("arith")
+    corpus = [message["content"] for example in arith.load("train", limit=20) for message in arith.prompt(example)]
+    return str(build_random_tiny_model(tmp_path_factory.mktemp("model"), corpus))
+
+
+# The paper's numbers
+
+
+def _paper_rows() -> list[dict]:
+    with PAPER_RESULTS.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_paper_results_parse_and_name_their_tables():
+    rows = _paper_rows()
+    assert rows
+    assert list(rows[0]) == ["table", "backbone", "method", "benchmark", "split", "metric", "value", "source",
+                             "note"]
+    for row in rows:
+        assert row["table"] in {"1", "2", "4", "5", "7"}, row
+        float(row["value"])  # a number, as printed in the source
+        assert row["source"].strip(), row
+    keys = [(r["table"], r["backbone"], r["method"], r["benchmark"], r["split"], r["metric"]) for r in rows]
+    assert len(keys) == len(set(keys)), "a fact is recorded twice"
+
+
+def test_design_headline_numbers_are_recorded_exactly():
+    recorded = {(r["table"], r["backbone"], r["method"], r["benchmark"], r["metric"]): r["value"]
+                for r in _paper_rows()}
+    for key, value in HEADLINE_NUMBERS.items():
+        assert recorded.get(key) == value, key
+
+
+def test_paper_table_shows_the_recorded_numbers_and_marks_the_missing():
+    text = reproduce.paper_table(reproduce.TABLES[2], reproduce.load_paper_results())
+    assert "| Uniform mix | - |" in text and "| LRPO | 0.26 |" in text
+    assert "38.25" in reproduce.paper_table(reproduce.TABLES[1], reproduce.load_paper_results())
+    ablations = reproduce.paper_table(reproduce.TABLES[4], reproduce.load_paper_results())
+    assert "Table 4 numbers were recovered" in ablations and "| LRPO, UCB router | - |" in ablations
+
+
+# Plans
+
+
+@pytest.mark.parametrize("number", sorted(EXPECTED_ROWS))
+def test_each_table_plans_the_papers_rows(number):
+    assert [row.key for row in reproduce.TABLES[number].rows] == EXPECTED_ROWS[number]
+
+
+def test_router_variants_are_listed_apart_on_the_leaderboard():
+    methods = [row.leaderboard_method for row in reproduce.TABLES[4].rows]
+    assert methods[0] == "lrpo" and len(set(methods)) == len(methods)
+    assert "lrpo[router_algorithm=ucb]" in methods
+
+
+def test_paper_dry_run_runs_offline_and_names_every_row():
+    done = subprocess.run([sys.executable, "benchmarks/reproduce.py", "--table", "2", "--scale", "paper",
+                           "--dry-run"], capture_output=True, text=True, cwd=REPO_ROOT,
+                          env={**os.environ, **OFFLINE}, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    plan = done.stdout
+    for key in EXPECTED_ROWS[2]:
+        assert f"\nrow {key} (" in plan, key
+    assert "--bf16 false --use_vllm false" in plan
+    launches = [line for line in plan.splitlines() if "accelerate launch" in line and "seed " in line]
+    assert len(launches) == 5 * 3  # five trained rows x three seeds
+    assert all("--config paper" in line and "--bf16" not in line for line in launches)
+    assert "python -m lrpo.evaluate --task mgsm --model Qwen/Qwen2.5-1.5B-Instruct" in plan
+    assert "2048 rollouts per step" in plan
+
+
+@pytest.mark.parametrize("number", [1, 4])
+def test_paper_dry_run_of_the_other_tables(number, capsys):
+    assert reproduce.main(["--table", str(number), "--scale", "paper", "--dry-run", "--seeds", "1"]) == 0
+    plan = capsys.readouterr().out
+    for key in EXPECTED_ROWS[number]:
+        assert f"\nrow {key} (" in plan, key
+    if number == 4:
+        assert "--router_algorithm thompson" in plan and "--router_normalization none" in plan
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message of a machine without a GPU")
+def test_paper_scale_without_a_gpu_says_so(capsys):
+    assert reproduce.main(["--table", "1", "--scale", "paper"]) == 2
+    assert "no CUDA GPU" in capsys.readouterr().err
+
+
+# The configuration hash and the cache
+
+
+def _config(model: str, *flags: str):
+    return parse_config(["--config", "quick", "--method", "lrpo", "--model", model, *flags])
+
+
+def test_config_hash_is_stable_and_follows_what_changes_the_result(random_model, tmp_path):
+    base = reproduce.config_hash(_config(random_model, "--output_dir", "a"), random_model)
+    assert reproduce.config_hash(_config(random_model, "--output_dir", "a"), random_model) == base
+    # Where a run writes and how it logs do not change what it computes.
+    assert reproduce.config_hash(_config(random_model, "--output_dir", "b", "--logging_steps", "7"),
+                                 random_model) == base
+    for flags in (("--learning_rate", "3e-5"), ("--seed", "1"), ("--router_algorithm", "ucb"),
+                  ("--eval_limit", "7")):
+        assert reproduce.config_hash(_config(random_model, "--output_dir", "a", *flags), random_model) != base
+    # The model enters by its files, not by its path.
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for path in Path(random_model).iterdir():
+        (copy / path.name).write_bytes(path.read_bytes())
+    assert reproduce.config_hash(_config(random_model, "--output_dir", "a"), str(copy)) == base
+    # Any change to its files is another model.
+    (copy / "config.json").write_text((copy / "config.json").read_text() + "\n")
+    assert reproduce.config_hash(_config(random_model, "--output_dir", "a"), str(copy)) != base
+
+
+def test_base_evaluation_hash_ignores_training_fields(random_model):
+    config = _config(random_model, "--output_dir", "a")
+    other = _config(random_model, "--output_dir", "a", "--learning_rate", "3e-5", "--method", "grpo")
+    assert (reproduce.config_hash(config, random_model, evaluation_only=True)
+            == reproduce.config_hash(other, random_model, evaluation_only=True))
+    assert reproduce.config_hash(config, random_model, evaluation_only=True) != reproduce.config_hash(
+        config, random_model)
+
+
+def test_a_finished_row_is_taken_from_the_cache(random_model, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("LRPO_CACHE_DIR", str(tmp_path / "lrpo-cache"))
+    output, leaderboards = tmp_path / "reproduce.md", tmp_path / "leaderboards"
+    argv = ["--table", "1", "--scale", "tiny", "--quick", "--model", random_model, "--seeds", "1",
+            "--rows", "base", "grpo", "--override", "max_steps=1", "--override", "eval_limit=1",
+            "--work-dir", str(tmp_path / "work"), "--output", str(output), "--leaderboard-dir", str(leaderboards)]
+    assert reproduce.main(argv) == 0
+    first = capsys.readouterr().out
+    assert "base (once): running" in first and "grpo (seed 0): running" in first
+    assert len(list((tmp_path / "work" / "cache").glob("*.json"))) == 2
+    written = output.read_text(encoding="utf-8")
+    assert "## Table 1" in written and "python benchmarks/reproduce.py --table 1" in written
+    assert "| GRPO |" in written and "| Base model |" in written
+    rows_before = (leaderboards / "arith.csv").read_text(encoding="utf-8")
+
+    assert reproduce.main(argv) == 0
+    second = capsys.readouterr().out
+    assert "base (once): cached" in second and "grpo (seed 0): cached" in second
+    assert "running" not in second
+    # Each run is on the leaderboard once, however often the table is rebuilt.
+    assert (leaderboards / "arith.csv").read_text(encoding="utf-8") == rows_before
