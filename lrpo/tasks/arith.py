@@ -17,15 +17,15 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from lrpo.answers import final_number
 from lrpo.arith import Problem, draw_problems, get_phrasebook
 from lrpo.languages import MGSM_LANGUAGES
-from lrpo.prompts import format_decimal, user_turn
+from lrpo.prompts import user_turn
 from lrpo.tasks.base import Example, Message, Task, apply_limit
-from lrpo.tasks.mgsm import gold_value
+from lrpo.tasks.final_number import FinalNumberVerifier
 
 
-class ArithTask(Task):
+class ArithTask(FinalNumberVerifier, Task):
+    # The verifier is MGSM's (FinalNumberVerifier): the number the response commits to.
     name = "arith"
     languages = MGSM_LANGUAGES
     splits = ("train", "test")
@@ -69,12 +69,3 @@ class ArithTask(Task):
         self.check_langs([lang])
         return get_phrasebook(lang).solution(Problem.from_meta(example.meta))
 
-    # The verifier is MGSM's: the number after the last answer phrase (or the last number).
-
-    def extract(self, response: str, response_lang: str | None = None) -> str | None:
-        value = final_number(response, response_lang)
-        return None if value is None else format_decimal(value)
-
-    def score(self, response: str, example: Example, response_lang: str | None = None) -> float:
-        value = final_number(response, response_lang or example.lang)
-        return 1.0 if value is not None and value == gold_value(example.answer) else 0.0

@@ -9,25 +9,18 @@ exemplars the 8 chain-of-thought exemplars per language, used for few-shot.
 
 from __future__ import annotations
 
-from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 
-from lrpo.answers import final_number
 from lrpo.languages import MGSM_LANGUAGES
 from lrpo.numbers import parse_gold_number
 from lrpo.prompts import format_decimal, user_turn
 from lrpo.tasks.base import Example, Message, Task, apply_limit
 from lrpo.tasks.data import DataError, load_hub_dataset, read_jsonl, read_tsv, resolve_data_dir
+from lrpo.tasks.final_number import FinalNumberVerifier
 
 TRAIN_TRANSLATED = ("de", "es", "fr", "ja", "ru", "sw", "zh")
 HUB_MGSM = "juletxara/mgsm"
 HUB_GSM8K = "openai/gsm8k"
-
-
-@lru_cache(maxsize=65536)
-def gold_value(answer: str) -> Decimal:
-    return parse_gold_number(answer)
 
 
 def _checked_gold(path: Path, line: int, answer) -> str:
@@ -44,7 +37,7 @@ def _strip_prefix(text: str) -> str:
     return text[min(cuts) + 1:].strip() if cuts else text.strip()
 
 
-class MGSMTask(Task):
+class MGSMTask(FinalNumberVerifier, Task):
     name = "mgsm"
     languages = MGSM_LANGUAGES
     splits = ("test", "train", "exemplars")
@@ -149,11 +142,3 @@ class MGSMTask(Task):
             messages.append({"role": "assistant", "content": shot.meta["solution"]})
         messages.append(user_turn(example.question, response_lang, cue=cue))
         return messages
-
-    def extract(self, response: str, response_lang: str | None = None) -> str | None:
-        value = final_number(response, response_lang)
-        return None if value is None else format_decimal(value)
-
-    def score(self, response: str, example: Example, response_lang: str | None = None) -> float:
-        value = final_number(response, response_lang or example.lang)
-        return 1.0 if value is not None and value == gold_value(example.answer) else 0.0
