@@ -30,7 +30,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
-import torch
 from accelerate.utils import gather_object
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, get_last_checkpoint
 from trl import GRPOTrainer
@@ -193,10 +192,3 @@ class LRPOTrainer(GRPOTrainer):
         if not _internal_call:
             self.save_router_state(output_dir or self.args.output_dir)
 
-
-def rollouts_per_step(args: LRPOConfig, world_size: int = 1) -> int:
-    """Rollouts generated per optimisation step (the rollout budget unit)."""
-    return args.per_device_train_batch_size * args.gradient_accumulation_steps * world_size
-
-
-__all__ = ["LRPOTrainer", "ROUTER_STATE_FILE", "rollouts_per_step", "torch"]
