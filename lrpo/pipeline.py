@@ -52,10 +52,9 @@ def evaluation_settings(config) -> dict:
 def evaluate_model(config, model: str, method: str | None, output_dir, label: str) -> dict:
     settings = evaluation_settings(config)
     seen = settings.pop("seen_languages")
-    card = evaluate(config.task, model, method=method, seed=config.seed, output_dir=output_dir, model_name=label,
+    return evaluate(config.task, model, method=method, seed=config.seed, output_dir=output_dir, model_name=label,
                     seen_languages=seen or _default_seen(config), device="cpu" if config.use_cpu else None,
                     **settings)
-    return card
 
 
 def _default_seen(config):
@@ -75,8 +74,7 @@ def base_scorecard(config, model: str, label: str) -> dict:
     path = cache_dir() / "base_scorecards" / key / "scorecard.json"
     if path.is_file():
         return json.loads(path.read_text())
-    card = evaluate_model(config, model, None, path.parent, label)
-    return card
+    return evaluate_model(config, model, None, path.parent, label)
 
 
 def baseline_from_leaderboard(rows: list[dict]) -> dict:

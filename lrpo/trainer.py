@@ -58,16 +58,9 @@ class LRPOTrainer(GRPOTrainer):
         log_path = Path(args.output_dir) / "router_log.jsonl" if self.accelerator.is_main_process else None
         self.planner = build_planner(args, self.task, log_path=log_path)
         self.router = self.planner.router
-        self._examples: dict[str, object] = {}
         self.last_plans: dict[int, list[str]] = {}
 
     # -- 1. one response language per rollout ---------------------------------------------------------------
-
-    def _example(self, text: str):
-        example = self._examples.get(text)
-        if example is None:
-            example = self._examples[text] = example_from_json(text)
-        return example
 
     def plan_languages(self, inputs: list[dict], step: int) -> list[tuple[str, int]]:
         """(response language, global group index) of each local rollout."""
@@ -92,7 +85,7 @@ class LRPOTrainer(GRPOTrainer):
         assigned = self.plan_languages(inputs, step) if training else \
             [(row["question_lang"], -1) for row in inputs]
         for row, (language, group) in zip(inputs, assigned, strict=True):
-            example = self._example(row["example"])
+            example = example_from_json(row["example"])
             routed.append({
                 **row,
                 "prompt": self.task.prompt(example, language, cue=self.args.language_cue),

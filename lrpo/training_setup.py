@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict
+from functools import lru_cache
 
 from lrpo.languages import SEEN_LANGUAGES
 from lrpo.mixes import is_mix_string, parse_mix
@@ -82,7 +83,10 @@ def example_to_json(example: Example) -> str:
     return json.dumps(asdict(example), ensure_ascii=False)
 
 
+@lru_cache(maxsize=65536)
 def example_from_json(text: str) -> Example:
+    """The Example a training row carries (cached: each row is read K times a step,
+    by the trainer and by the reward)."""
     return Example(**json.loads(text))
 
 

@@ -31,17 +31,10 @@ class TaskReward:
         self.reward = LanguageGatedReward(task, gate=gate, format_weight=format_weight, candidates=candidates)
         # TRL names the reward's metrics after it ("rewards/<name>/mean").
         self.__name__ = f"{task.name}_reward"
-        self._examples = {}
-
-    def _example(self, text):
-        example = self._examples.get(text)
-        if example is None:
-            example = self._examples[text] = example_from_json(text)
-        return example
 
     def __call__(self, prompts, completions, example, response_lang, log_metric=None, **_):
         breakdowns = self.reward.batch([completion_text(c) for c in completions],
-                                       [self._example(ex) for ex in example], list(response_lang))
+                                       [example_from_json(ex) for ex in example], list(response_lang))
         if log_metric is not None:
             self._log(breakdowns, response_lang, log_metric)
         return [b.total for b in breakdowns]
