@@ -140,29 +140,55 @@ def run(config, model: str, derive_config) -> dict | None:
 
     ``derive_config(**overrides)`` builds this run's config with some fields
     changed (the GRPO baseline's), through the same parsing and validation.
+    Every rank trains (the method and, when needed, the baseline); the main
+    process alone evaluates and writes. The process group is closed at the end:
+    gloo aborts a process that exits with it open.
     """
     trainer = train_method(config, model)
-    if config.skip_evaluation or not trainer.accelerator.is_main_process:
-        return None
+    try:
+        return _score_and_record(config, model, derive_config, trainer)
+    finally:
+        trainer.accelerator.end_training()
+
+
+def _needed_baseline(config, label: str, budget: int, trainer) -> tuple[dict | None, bool]:
+    """The leaderboard's matching GRPO scorecard, and whether it must be trained now.
+
+    The main process reads the leaderboard and tells the others, so that every
+    rank takes part in training a missing baseline.
+    """
+    from accelerate.utils import broadcast_object_list
+
+    if config.skip_evaluation or config.method == "grpo" or config.baseline != "grpo":
+        return None, False
+    found = [find_baseline(config, label, budget) if trainer.accelerator.is_main_process else None]
+    if trainer.accelerator.num_processes > 1:
+        broadcast_object_list(found, from_process=0)
+    return found[0], found[0] is None
+
+
+def _score_and_record(config, model: str, derive_config, trainer) -> dict | None:
     output_dir = Path(config.output_dir)
     label = model_label(config, model)
     budget = rollout_budget(trainer)
+    baseline, train_baseline = _needed_baseline(config, label, budget, trainer)
+    if train_baseline:
+        if trainer.accelerator.is_main_process:
+            print(f"no GRPO run with model {label}, seed {config.seed} and {budget} rollouts on the "
+                  "leaderboard: training it now under the same settings")
+        grpo_config = derive_config(method="grpo", output_dir=f"{config.output_dir}-grpo-baseline")
+        grpo_trainer = train_method(grpo_config, model)
+    if config.skip_evaluation or not trainer.accelerator.is_main_process:
+        return None
 
     base = base_scorecard(config, model, label)
     card = evaluate_model(config, str(output_dir), config.method, output_dir / "evaluation", label)
-
-    baseline = None
-    if config.method != "grpo" and config.baseline == "grpo":
-        baseline = find_baseline(config, label, budget)
-        if baseline is None:
-            print(f"no GRPO run with model {label}, seed {config.seed} and {budget} rollouts on the "
-                  "leaderboard: training it now under the same settings")
-            grpo_config = derive_config(method="grpo", output_dir=f"{config.output_dir}-grpo-baseline")
-            grpo_trainer = train_method(grpo_config, model)
-            baseline = evaluate_model(grpo_config, grpo_config.output_dir, "grpo",
-                                      Path(grpo_config.output_dir) / "evaluation", label)
-            append_scorecard(baseline, config.leaderboard_dir, rollout_budget=rollout_budget(grpo_trainer),
-                             model_label=label)
+    if train_baseline:
+        baseline = evaluate_model(grpo_config, grpo_config.output_dir, "grpo",
+                                  Path(grpo_config.output_dir) / "evaluation", label)
+        append_scorecard(baseline, config.leaderboard_dir, rollout_budget=rollout_budget(grpo_trainer),
+                         model_label=label)
+    if baseline is not None:
         card = with_baseline(card, baseline)
 
     (output_dir / "scorecard.json").write_text(json.dumps(card, indent=2))

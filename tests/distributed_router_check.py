@@ -41,6 +41,8 @@ def main(model_dir: str, data_dir: str, output_dir: str) -> None:
     out = Path(output_dir) / f"rank{rank}.json"
     out.write_text(json.dumps({"router": trainer.router.state_dict(), "planned": planned,
                                "world_size": trainer.accelerator.num_processes}))
+    # gloo aborts a process that exits with its process group still open.
+    trainer.accelerator.end_training()
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 from lrpo.tasks import get_task
+from tests.test_pipeline import argv
 from tests.test_trainer import TRAIN_LANGUAGES
 from tests.tiny_model import build_random_tiny_model
 
@@ -33,3 +34,27 @@ def test_two_ranks_hold_identical_routers(tmp_path, data_dir):
         plan = step0["plans"]["1"]
         assert plan == step1["plans"]["1"]
         assert step0["response_lang"][4:] == plan[:2] and step1["response_lang"][:2] == plan[2:]
+
+
+def test_train_command_on_two_ranks_trains_the_missing_baseline_on_both(tmp_path, data_dir):
+    """`torchrun -m lrpo.train`: both ranks train LRPO and then the GRPO baseline
+    the leaderboard lacks; rank 0 alone evaluates and records."""
+    task = get_task("mgsm")
+    examples = task.load("train", TRAIN_LANGUAGES, data_dir=data_dir, limit=8)
+    corpus = [task.prompt(ex, lang)[0]["content"] for ex in examples for lang in TRAIN_LANGUAGES]
+    model_dir = build_random_tiny_model(tmp_path / "model", corpus)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": os.getcwd(), "LRPO_CACHE_DIR": str(tmp_path / "c")}
+    args = argv(tmp_path, data_dir, model_dir, "lrpo", "run") + ["--use_cpu", "true", "--ddp_backend", "gloo"]
+    result = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29518",
+         "-m", "lrpo.train", *args],
+        capture_output=True, text=True, env=env, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.count("training it now") == 1 and "Δ vs GRPO" in result.stdout
+    for run in ("run", "run-grpo-baseline"):
+        manifest = json.loads((tmp_path / run / "manifest.json").read_text())
+        assert manifest["rollout_budget"] == 2 * 8 * 2  # ranks x per-device batch x steps
+    card = json.loads((tmp_path / "run" / "scorecard.json").read_text())
+    assert card["baseline"]["method"] == "grpo"
+    assert len((tmp_path / "lb" / "mgsm.csv").read_text().splitlines()) == 1 + 2 * 3
