@@ -458,11 +458,12 @@ def resolve_model(config, build: bool) -> str | None:
     (built now when ``build``; otherwise its path only if it is already built)."""
     if config.model:
         return config.model
-    from lrpo.models.tiny import build_tiny_model, model_dir
+    from lrpo.models.tiny import model_dir, tiny_model_config
+    from lrpo.train import resolve_model as build_or_find
 
     if build:
-        return str(build_tiny_model())
-    path = model_dir()
+        return build_or_find(config)
+    path = model_dir(tiny_model_config(config.tiny_model))
     return str(path) if path.is_dir() else None
 
 

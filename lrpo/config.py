@@ -34,6 +34,9 @@ class LRPOConfig(GRPOConfig):
     # What to train on.
     model: str | None = field(default=None, metadata=_meta(
         "Model id or directory. None: the tiny offline model (built on first use)."))
+    tiny_model: str = field(default="default", metadata=_meta(
+        "Which tiny model stands in when `model` is None: 'default', 'quick' (the --quick preset's, "
+        "built in about 1.5 minutes) or 'smoke' (seconds; learns little)."))
     task: str = field(default="arith", metadata=_meta("Task plugin name (see lrpo.tasks.available_tasks())."))
     data_dir: str | None = field(default=None, metadata=_meta(
         "Directory with the benchmark files; else $LRPO_DATA_DIR, else the Hugging Face hub."))
@@ -96,6 +99,11 @@ class LRPOConfig(GRPOConfig):
 
         if self.task not in available_tasks():
             raise ValueError(f"task: unknown task {self.task!r}; available: {', '.join(available_tasks())}")
+        from lrpo.models.tiny import TINY_MODELS
+
+        if self.tiny_model not in TINY_MODELS:
+            raise ValueError(f"tiny_model: unknown tiny model {self.tiny_model!r}; "
+                             f"expected one of {', '.join(TINY_MODELS)}")
         if not (self.method in METHODS or is_mix_string(self.method)):
             raise ValueError(f"method: unknown method {self.method!r}; expected one of {', '.join(METHODS)} "
                              "or a mix string like 'en:4,zh:2'")

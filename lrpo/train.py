@@ -77,9 +77,9 @@ def resolve_model(config) -> str:
     """The model to train: the configured id or directory, else the tiny offline model."""
     if config.model:
         return config.model
-    from lrpo.models.tiny import build_tiny_model
+    from lrpo.models.tiny import build_tiny_model, tiny_model_config
 
-    return str(build_tiny_model())
+    return str(build_tiny_model(tiny_model_config(config.tiny_model)))
 
 
 def build_trainer(config, model: str | None = None):

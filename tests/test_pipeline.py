@@ -45,7 +45,17 @@ def test_train_scores_compares_and_records(tmp_path, data_dir, model_dir, monkey
 def test_invalid_settings_fail_before_any_model_loads(tmp_path):
     for flags, field in ((["--k_on", "9"], "k_on"), (["--router_eps", "2"], "router_eps"),
                          (["--method", "en:1,xx:1"], "xx"), (["--gate", "medium"], "gate"),
-                         (["--eval_limit", "0"], "eval_limit"), (["--task", "nope"], "task")):
+                         (["--eval_limit", "0"], "eval_limit"), (["--task", "nope"], "task"),
+                         (["--tiny_model", "huge"], "tiny_model")):
         with pytest.raises(ValueError, match=field):
             # A model id that does not exist: reaching model loading would fail differently.
             parse_config(["--model", str(tmp_path / "no-such-model"), "--task", "mgsm", *flags])
+
+
+def test_quick_runs_build_the_quick_tiny_model_and_the_default_run_the_default_one():
+    from lrpo.models.tiny import TinyModelConfig, tiny_model_config
+
+    assert parse_config(["--quick"]).tiny_model == "quick" and parse_config([]).tiny_model == "default"
+    assert tiny_model_config("quick") == TinyModelConfig.quick() != TinyModelConfig()
+    with pytest.raises(ValueError, match="default, quick, smoke"):
+        tiny_model_config("huge")

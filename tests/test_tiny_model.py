@@ -22,7 +22,7 @@ from lrpo.models.tokenizer import END
 from lrpo.prompts import language_tag
 from lrpo.tasks.arith import ArithTask
 
-CONFIG = TinyModelConfig.quick()
+CONFIG = TinyModelConfig.smoke()
 
 
 @pytest.fixture(scope="module")
