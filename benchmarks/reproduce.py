@@ -225,9 +225,10 @@ def _volatile(name: str) -> bool:
 
 def training_identity(config) -> dict:
     """The resolved config minus what only says where to write and how to log; the
-    model and the data enter through their own identities."""
+    model (``model``, or the ``tiny_model`` built) and the data enter through their
+    own identities."""
     return {name: value for name, value in config.to_dict().items()
-            if not _volatile(name) and name not in ("model", "data_dir")}
+            if not _volatile(name) and name not in ("model", "tiny_model", "data_dir")}
 
 
 def evaluation_identity(config) -> dict:
