@@ -285,14 +285,17 @@ def model_identity(model: str) -> dict:
 
 def task_identity(config) -> dict:
     """The task's class and parameters, and its data: a digest of the data files'
-    names and sizes when they are read from a directory, else the hub."""
+    names and sizes when they are read from a directory, else the hub; nothing
+    for a task that generates its items (``$LRPO_DATA_DIR`` must not change arith's hash)."""
     from lrpo.tasks import get_task
 
     task = get_task(config.task)
     parameters = {name: value for name, value in vars(task).items()
                   if not name.startswith("_") and isinstance(value, (bool, int, float, str, type(None)))}
     data_dir = config.data_dir or os.environ.get("LRPO_DATA_DIR")
-    if data_dir and Path(data_dir).is_dir():
+    if not task.reads_data:
+        data = "generated"
+    elif data_dir and Path(data_dir).is_dir():
         data = {"files": directory_digest(Path(data_dir), contents=False)}
     else:
         data = {"directory": data_dir} if data_dir else "hub"

@@ -170,6 +170,20 @@ def test_config_hash_is_stable_and_follows_what_changes_the_result(random_model,
     assert reproduce.config_hash(_config(random_model, "--output_dir", "a"), str(copy)) != base
 
 
+def test_data_directory_enters_the_hash_only_of_tasks_that_read_it(random_model, data_dir, tmp_path,
+                                                                   monkeypatch):
+    for task, reads in (("arith", False), ("mgsm", True)):
+        monkeypatch.delenv("LRPO_DATA_DIR", raising=False)
+        config = _config(random_model, "--task", task, "--train_languages", "en", "--output_dir", "a")
+        without = reproduce.config_hash(config, random_model)
+        monkeypatch.setenv("LRPO_DATA_DIR", str(data_dir))
+        assert (reproduce.config_hash(config, random_model) != without) is reads
+    # The tiny model's name does not enter either: the model's files do.
+    smoke = _config(random_model, "--output_dir", "a", "--tiny_model", "smoke")
+    assert reproduce.config_hash(smoke, random_model) == reproduce.config_hash(
+        _config(random_model, "--output_dir", "a"), random_model)
+
+
 def test_base_evaluation_hash_ignores_training_fields(random_model):
     config = _config(random_model, "--output_dir", "a")
     other = _config(random_model, "--output_dir", "a", "--learning_rate", "3e-5", "--method", "grpo")

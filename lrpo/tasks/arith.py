@@ -29,6 +29,7 @@ class ArithTask(FinalNumberVerifier, Task):
     name = "arith"
     languages = MGSM_LANGUAGES
     splits = ("train", "test")
+    reads_data = False
 
     def __init__(self, seed: int = 0, n_train: int = 20000, n_test: int = 200):
         self.seed = seed

@@ -41,6 +41,8 @@ class Task:
     name: ClassVar[str]
     languages: tuple[str, ...]
     splits: tuple[str, ...]
+    # False for tasks that generate their items: ``data_dir`` does not affect them.
+    reads_data: ClassVar[bool] = True
 
     def load(self, split: str = "test", langs=None, data_dir=None, limit: int | None = None
              ) -> list[Example]:
