@@ -641,7 +641,8 @@ def section_markdown(table: Table, scale: Scale, records: dict[str, list[dict]],
         f"{card.get('n_per_language') or 'varying'} questions per language) · preset {scale.preset} · "
         f"seeds {', '.join(str(s) for s in range(args.seeds))} · rollouts per training run: {budget_text} · "
         f"commit {(git_commit() or 'unknown')[:10]} · {time.strftime('%Y-%m-%d')} · "
-        f"wall time {wall_seconds / 60:.1f} min (runs taken from the cache cost nothing)",
+        f"wall time {wall_seconds / 60:.1f} min (runs taken from the cache cost nothing; the runs themselves "
+        f"took {sum(record.get('wall_seconds') or 0 for record in all_records) / 60:.1f} min in all)",
         "",
         results_table(table, records),
         "",
