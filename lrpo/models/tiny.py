@@ -106,7 +106,8 @@ class TinyModelConfig:
         """The model of ``python -m lrpo.train --quick``: built in about 1.5 minutes,
         so that a quick run fits in 3 minutes on a fresh 2-core machine. Narrower
         and shallower (0.64M parameters, 2.4x the default's tokens per second),
-        it reaches about 15% accuracy where the default reaches 35%."""
+        it reaches 11.7% average accuracy (arith test, 200 per language) where the
+        default reaches 34.9%."""
         return cls(hidden_size=96, num_layers=3, num_heads=3, intermediate_size=384, tokenizer_problems=300,
                    task_n_train=5000, train_tokens=1_800_000, batch_size=32, warmup_steps=50)
 
