@@ -28,7 +28,11 @@ Algorithms (``algorithm=``), all on the same contexts, buffer and ε mixing:
 - ``ema-softmax`` (the paper): per key, the buffered mean reward per language is
   normalised across the languages of that key that have data (``zscore``,
   ``center`` or ``none``) and folded in by EMA, A ← (1 − α)·A + α·r̄; languages
-  without data keep their value. Policy: softmax(Σ rows / τ).
+  without data keep their value. Policy: softmax(Σ rows / τ). When every
+  language of a key has data at every fold, ``center`` and ``none`` give the
+  same policy: the EMA is linear and starts at 0, so centring only shifts each
+  row by a constant, which softmax ignores (Table 4 at tiny scale: identical
+  runs). Only ``zscore``, which rescales, changes what is learnt.
 - ``ucb``: per key, counts and reward totals; index = mean + c·sqrt(log N / n)
   (an untried language has an infinite index), summed over the context's keys.
   Policy: **argmax** of the index, ties shared equally, as in UCB1 — its
