@@ -5,7 +5,8 @@ What ``python -m lrpo.train`` does after parsing its config:
 2. score the base model (cached per model, task, split, languages and data) and
    the trained model on the task's evaluation split;
 3. find the matching GRPO run on the leaderboard (same task, model, seed,
-   rollout budget and evaluation split) or train it now under the same settings;
+   rollout budget, evaluation split and questions per language) or train it now
+   under the same settings;
 4. write ``scorecard.json`` with its ``baseline`` block, print the table
    languages x {base, GRPO, this method, delta}, append the run (and a freshly
    trained baseline) to ``leaderboards/<task>.csv``, and draw the plots.
@@ -98,13 +99,29 @@ def baseline_from_leaderboard(rows: list[dict]) -> dict:
     }
 
 
+def questions_per_language(config) -> dict[str, int]:
+    """How many questions of each language this run's evaluation scores."""
+    from collections import Counter
+
+    from lrpo.tasks import get_task
+
+    examples = get_task(config.task).load(config.eval_split, config.eval_languages, data_dir=config.data_dir,
+                                          limit=config.eval_limit)
+    return dict(Counter(example.lang for example in examples))
+
+
 def find_baseline(config, label: str, budget: int) -> dict | None:
-    rows = find_runs(config.task, model=label, method="grpo", seed=config.seed, rollout_budget=budget,
-                     leaderboard_dir=config.leaderboard_dir, split=config.eval_split)
-    if not rows:
-        return None
-    latest = rows[-1]["run_id"]
-    return baseline_from_leaderboard([row for row in rows if row["run_id"] == latest])
+    """The latest GRPO run on the leaderboard with this run's task, model, seed,
+    rollout budget and evaluation split, scored on as many questions of the same
+    languages (a run scored on the first 50 questions is not this run's baseline
+    if this one is scored on the first 20)."""
+    runs: dict[str, list[dict]] = {}
+    for row in find_runs(config.task, model=label, method="grpo", seed=config.seed, rollout_budget=budget,
+                         leaderboard_dir=config.leaderboard_dir, split=config.eval_split):
+        runs.setdefault(row["run_id"], []).append(row)
+    wanted = questions_per_language(config)
+    matching = [rows for rows in runs.values() if {row["language"]: row["n"] for row in rows} == wanted]
+    return baseline_from_leaderboard(matching[-1]) if matching else None
 
 
 def train_method(config, model: str):

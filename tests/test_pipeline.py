@@ -40,6 +40,12 @@ def test_train_scores_compares_and_records(tmp_path, data_dir, model_dir, monkey
     assert main(argv(tmp_path, data_dir, model_dir, "uniform", "uniform-run")) == 0
     assert "training it now" not in capsys.readouterr().out
     assert len((tmp_path / "lb" / "mgsm.csv").read_text().splitlines()) == 1 + 3 * 3
+    # Scored on more questions per language, a run needs a baseline scored on as many.
+    assert main(argv(tmp_path, data_dir, model_dir, "uniform", "uniform-3") + ["--eval_limit", "3"]) == 0
+    assert "training it now" in capsys.readouterr().out
+    grpo_rows = [line.split(",") for line in (tmp_path / "lb" / "mgsm.csv").read_text().splitlines()[1:]
+                 if line.split(",")[3] == "grpo"]
+    assert sorted(int(row[9]) for row in grpo_rows) == [2, 2, 2, 3, 3, 3]  # column n
 
 
 def test_invalid_settings_fail_before_any_model_loads(tmp_path):
