@@ -285,8 +285,9 @@ def model_identity(model: str) -> dict:
 
 def task_identity(config) -> dict:
     """The task's class and parameters, and its data: a digest of the data files'
-    names and sizes when they are read from a directory, else the hub; nothing
-    for a task that generates its items (``$LRPO_DATA_DIR`` must not change arith's hash)."""
+    names and sizes when they are read from a directory, else the hub; just
+    "generated" for a task that makes its own items (``$LRPO_DATA_DIR`` must not
+    change arith's hash)."""
     from lrpo.tasks import get_task
 
     task = get_task(config.task)
