@@ -22,9 +22,9 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.tiny_model
 
-from lrpo.evaluate import evaluate, evaluation_gate, response_languages, score_responses  # noqa: E402
+from lrpo.evaluation.evaluator import evaluate, evaluation_gate, response_languages, score_responses  # noqa: E402
+from lrpo.evaluation.scorecard import build_scorecard  # noqa: E402
 from lrpo.languages import get_language  # noqa: E402
-from lrpo.scorecard import build_scorecard  # noqa: E402
 from lrpo.tasks import get_task  # noqa: E402
 from tests.tiny_model import build_random_tiny_model  # noqa: E402
 

@@ -28,7 +28,7 @@ for _name, _value in (("HF_DATASETS_OFFLINE", "1"), ("HF_HUB_OFFLINE", "1"), ("T
     os.environ.setdefault(_name, _value)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.tiny_model
 
-from lrpo.evaluate import evaluate  # noqa: E402
+from lrpo.evaluation.evaluator import evaluate  # noqa: E402
 from lrpo.languages import MGSM_LANGUAGES  # noqa: E402
 from lrpo.tasks import get_task  # noqa: E402
 
@@ -43,7 +43,7 @@ def run_lm_eval(model: str, args) -> float:
     import lm_eval
     from lm_eval.tasks import TaskManager
 
-    from lrpo.lm_eval_tasks import include_path
+    from lrpo.evaluation.lm_eval_tasks import include_path
 
     data_dir = args.data_dir or os.environ.get("LRPO_DATA_DIR")
     manager = TaskManager(include_path=include_path(), include_defaults=False,

@@ -24,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from datasets import Dataset  # noqa: E402
 from trl import GRPOConfig, GRPOTrainer  # noqa: E402
 
-from lrpo.config import LRPOConfig  # noqa: E402
 from lrpo.tasks import get_task  # noqa: E402
-from lrpo.trainer import LRPOTrainer  # noqa: E402
-from lrpo.training_setup import build_train_rows  # noqa: E402
-from lrpo.trl_reward import TaskReward  # noqa: E402
+from lrpo.training.config import LRPOConfig  # noqa: E402
+from lrpo.training.setup import build_train_rows  # noqa: E402
+from lrpo.training.trainer import LRPOTrainer  # noqa: E402
+from lrpo.training.trl_reward import TaskReward  # noqa: E402
 
 LANGUAGES = ["de", "en", "ja", "zh"]
 COMPLETION_TOKENS = 24

@@ -22,8 +22,8 @@ import time
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from lrpo.languages import get_language  # noqa: E402
-from lrpo.math_answers import _parse  # noqa: E402
 from lrpo.tasks import get_task  # noqa: E402
+from lrpo.tasks.math_answers import _parse  # noqa: E402
 
 TARGETS = {"mgsm": 20_000, "xcopa": 20_000, "mmath": 300}
 

@@ -23,13 +23,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import torch  # noqa: E402
 from datasets import Dataset  # noqa: E402
 
-from lrpo.config import LRPOConfig  # noqa: E402
-from lrpo.evaluate import evaluate  # noqa: E402
-from lrpo.generation import HFGenerator  # noqa: E402
+from lrpo.evaluation.evaluator import evaluate  # noqa: E402
+from lrpo.evaluation.generation import HFGenerator  # noqa: E402
 from lrpo.tasks import get_task  # noqa: E402
-from lrpo.trainer import LRPOTrainer  # noqa: E402
-from lrpo.training_setup import build_train_rows  # noqa: E402
-from lrpo.trl_reward import TaskReward  # noqa: E402
+from lrpo.training.config import LRPOConfig  # noqa: E402
+from lrpo.training.setup import build_train_rows  # noqa: E402
+from lrpo.training.trainer import LRPOTrainer  # noqa: E402
+from lrpo.training.trl_reward import TaskReward  # noqa: E402
 from tests.tiny_model import build_random_tiny_model  # noqa: E402
 
 LANGUAGES = ["de", "en", "ja", "zh"]

@@ -14,10 +14,10 @@ Multilingual Policy Optimization", ICML 2026, arXiv 2605.25360):
 
 Scales:
   tiny   the offline ``arith`` world and the tiny model on a CPU: every row is trained
-         with ``lrpo.train.parse_config`` (the ``tiny`` preset, or ``quick`` with
-         --quick) plus the row's flags and ``--seed``, ``lrpo.pipeline.train_method``
-         and scored by ``lrpo.pipeline.evaluate_model`` (the base model by
-         ``lrpo.pipeline.base_scorecard``), all in this process. Same rollout budget and
+         with ``lrpo.training.config.parse_config`` (the ``tiny`` preset, or ``quick`` with
+         --quick) plus the row's flags and ``--seed``, ``lrpo.training.pipeline.train_method``
+         and scored by ``lrpo.training.pipeline.evaluate_model`` (the base model by
+         ``lrpo.training.pipeline.base_scorecard``), all in this process. Same rollout budget and
          seeds (0..N-1) for every row; ``--baseline none``, since the table holds GRPO.
   paper  the ``paper`` preset (Qwen2.5-1.5B-Instruct, MGSM, vLLM, DeepSpeed ZeRO-2):
          each row is the printed ``accelerate launch ... -m lrpo.train`` command
@@ -233,7 +233,7 @@ def training_identity(config) -> dict:
 
 def evaluation_identity(config) -> dict:
     """What a base-model evaluation depends on (it trains nothing)."""
-    from lrpo.pipeline import evaluation_settings
+    from lrpo.training.pipeline import evaluation_settings
 
     settings = evaluation_settings(config)
     settings.pop("data_dir")
@@ -243,7 +243,7 @@ def evaluation_identity(config) -> dict:
 
 def _default_seen(config) -> list[str]:
     from lrpo.tasks import get_task
-    from lrpo.training_setup import train_languages
+    from lrpo.training.setup import train_languages
 
     return train_languages(config, get_task(config.task))
 
@@ -337,7 +337,7 @@ def store(work_dir, record: dict) -> Path:
 
 def record_on_leaderboard(record: dict, leaderboard_dir) -> bool:
     """Append a run once per leaderboard directory (its run id comes from its hash)."""
-    from lrpo.leaderboard import append_scorecard, csv_path, read_rows
+    from lrpo.evaluation.leaderboard import append_scorecard, csv_path, read_rows
 
     card = {**record["scorecard"], "method": record["leaderboard_method"]}
     run_id = f"reproduce-{record['hash'][:16]}"
@@ -363,7 +363,7 @@ def paper_train_command(job: Job, accelerate_config: str) -> str:
 
 def base_evaluate_command(config, model: str, label: str, output_dir: Path) -> str:
     """``python -m lrpo.evaluate`` with the evaluation settings a trained row is scored under."""
-    from lrpo.pipeline import evaluation_settings
+    from lrpo.training.pipeline import evaluation_settings
 
     settings = evaluation_settings(config)
     argv = ["python", "-m", "lrpo.evaluate", "--task", config.task, "--model", model, "--model-name", label,
@@ -382,7 +382,7 @@ def base_evaluate_command(config, model: str, label: str, output_dir: Path) -> s
 
 def run_tiny(job: Job, model: str, label: str) -> dict:
     """Train and score one row in this process, through the pipeline's own functions."""
-    from lrpo.pipeline import base_scorecard, evaluate_model, rollout_budget, train_method
+    from lrpo.training.pipeline import base_scorecard, evaluate_model, rollout_budget, train_method
 
     config = job.config
     if job.row.method is None:
@@ -437,7 +437,7 @@ def run_job(job: Job, model: str, label: str, args, table: Table) -> dict:
 
 
 def _fmt(value) -> str:
-    from lrpo.scorecard import percent
+    from lrpo.evaluation.scorecard import percent
 
     return percent(value)
 
@@ -446,12 +446,12 @@ def _fmt(value) -> str:
 
 
 def parse_job_configs(jobs: list[Job], validate_only: bool) -> None:
-    """Parse every job's config through ``lrpo.train.parse_config`` (all checks run).
+    """Parse every job's config through ``lrpo.training.config.parse_config`` (all checks run).
 
     ``validate_only`` (the paper dry run on a CPU): adds ``--bf16 false --use_vllm
     false``, which only a GPU machine with vLLM can do without; the commands keep
     the preset's values."""
-    from lrpo.train import parse_config
+    from lrpo.training.config import parse_config
 
     extra = ["--bf16", "false", "--use_vllm", "false"] if validate_only else []
     for job in jobs:
@@ -464,7 +464,7 @@ def resolve_model(config, build: bool) -> str | None:
     if config.model:
         return config.model
     from lrpo.models.tiny import model_dir, tiny_model_config
-    from lrpo.train import resolve_model as build_or_find
+    from lrpo.training.setup import resolve_model as build_or_find
 
     if build:
         return build_or_find(config)
@@ -486,7 +486,7 @@ def count_training_questions(config) -> int | None:
     if config.task != "arith" and not (config.data_dir or os.environ.get("LRPO_DATA_DIR")):
         return None
     from lrpo.tasks import get_task
-    from lrpo.training_setup import train_languages
+    from lrpo.training.setup import train_languages
 
     task = get_task(config.task)
     try:
@@ -531,7 +531,7 @@ def print_plan(table: Table, jobs: list[Job], args, scale: Scale, model: str | N
             print("validation: every row's config was parsed and checked on this CPU with --bf16 false "
                   "--use_vllm false added (no GPU or vLLM here); the commands below do not carry them")
     else:
-        print("run: in this process through lrpo.pipeline.train_method / evaluate_model / base_scorecard "
+        print("run: in this process through lrpo.training.pipeline.train_method / evaluate_model / base_scorecard "
               "(each command below is the equivalent lrpo.train call)")
     print(f"seeds: {seeds} (the base model is evaluated once)")
     print(f"rollout budget: {expected_budget(first, processes)}")
@@ -561,7 +561,7 @@ def load_paper_results(path=PAPER_RESULTS) -> list[dict]:
 
 
 def _mean_std(stat) -> str:
-    from lrpo.scorecard import percent
+    from lrpo.evaluation.scorecard import percent
 
     if not stat:
         return "-"
@@ -571,7 +571,7 @@ def _mean_std(stat) -> str:
 
 
 def results_table(table: Table, records: dict[str, list[dict]]) -> str:
-    from lrpo.scorecard import aggregate_scorecards, percent, render_table
+    from lrpo.evaluation.scorecard import aggregate_scorecards, percent, render_table
 
     rows_done = [row for row in table.rows if records.get(row.key)]
     languages = list(records[rows_done[0].key][0]["scorecard"]["per_language"])
@@ -600,7 +600,7 @@ def _column_label(table: str, backbone: str, benchmark: str, split: str, metric:
 def paper_table(table: Table, paper_rows: list[dict]) -> str:
     """The paper's recovered numbers for this table's methods: from this table first,
     then the same methods in the paper's other tables (columns say which, "T1 ...")."""
-    from lrpo.scorecard import render_table
+    from lrpo.evaluation.scorecard import render_table
 
     keys = {_paper_key(row) for row in table.rows} - {None}
     relevant = sorted((r for r in paper_rows if r["method"] in keys),
@@ -730,7 +730,7 @@ def main(argv=None) -> int:
     model = resolve_model(jobs[0].config, build=not args.dry_run)
     label = None
     if model is not None:
-        from lrpo.pipeline import model_label
+        from lrpo.training.pipeline import model_label
 
         label = model_label(jobs[0].config, model)
     for job in jobs:

@@ -1,171 +1,22 @@
-"""Evaluate a model on a task in every language and write its scorecard.
+"""``python -m lrpo.evaluate``: score a model on a task in every language and write its scorecard.
 
     python -m lrpo.evaluate --task mgsm --model Qwen/Qwen2.5-1.5B-Instruct --output-dir runs/eval
 
-Each question is asked with the task's own prompt (``task.prompt``), answered
-greedily by the chosen backend, and checked by the task's own verifier
-(``task.score``) and by the language gate the trainer rewards with (hard mode,
-over the task's languages and the requested ones), so evaluation measures
-exactly what training optimises. ``--response-lang same`` (default) asks for
-each answer in its question's language; ``--response-lang en`` asks every
-question to be answered in English, which separates understanding a language
-from writing it.
-
-Writes into ``--output-dir``: ``scorecard.json`` (``lrpo.scorecard``),
-``samples.jsonl`` (one line per question: prompt, response, extracted answer,
-gold, detected language, fidelity, correctness) and ``scorecard.md``.
+The command line of ``lrpo.evaluation.evaluator.evaluate`` (see there for what is measured
+and written).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from lrpo.generation import BACKENDS, make_generator
-from lrpo.languages import get_language
-from lrpo.manifest import git_commit
-from lrpo.prompts import LANGUAGE_CUES
-from lrpo.rewards import LanguageGate
-from lrpo.scorecard import build_scorecard, format_comparison_table, format_table, with_baseline
-from lrpo.tasks import Example, Task, get_task
-
-SAME = "same"
-
-
-def response_languages(examples: Sequence[Example], response_lang: str = SAME) -> list[str]:
-    """The language each example's answer is asked in: its own ("same") or one fixed code."""
-    if response_lang == SAME:
-        return [example.lang for example in examples]
-    get_language(response_lang)
-    return [response_lang] * len(examples)
-
-
-def evaluation_gate(task: Task, response_langs: Sequence[str]) -> LanguageGate:
-    """The hard gate over the languages in play: the task's and the requested ones."""
-    return LanguageGate("hard", candidates=set(task.languages) | set(response_langs))
-
-
-def score_responses(task: Task, examples: Sequence[Example], responses: Sequence[str],
-                    response_langs: Sequence[str], gate: LanguageGate,
-                    prompts: Sequence[list] | None = None) -> list[dict]:
-    """One sample dict per response: the verifier's and the gate's verdicts and
-    what they were based on (the ``samples.jsonl`` lines)."""
-    if not len(examples) == len(responses) == len(response_langs):
-        raise ValueError(f"{len(examples)} examples, {len(responses)} responses and "
-                         f"{len(response_langs)} response languages: they must match one to one")
-    if prompts is not None and len(prompts) != len(examples):
-        raise ValueError(f"{len(prompts)} prompts for {len(examples)} examples")
-    verdicts = gate.evaluate_batch(responses, response_langs)
-    samples = []
-    for i, (example, response, lang, verdict) in enumerate(
-            zip(examples, responses, response_langs, verdicts, strict=True)):
-        score = float(task.score(response, example, lang))
-        samples.append({
-            "id": example.id,
-            "lang": example.lang,
-            "response_lang": lang,
-            "prompt": None if prompts is None else list(prompts[i]),
-            "response": response,
-            "extracted": task.extract(response, lang),
-            "gold": example.answer,
-            "detected_lang": verdict.detected_lang,
-            "detected_prob": verdict.detected_prob,
-            "fidelity": verdict.fidelity,
-            "correct": score == 1.0,
-        })
-    return samples
-
-
-def _generator(model, backend: str, batch_size: int, max_new_tokens: int, temperature: float, seed: int,
-               device: str | None, tokenizer):
-    """A generator for a model id/path, a loaded transformers model, or a ready
-    generator (anything with ``generate(conversations, progress=...)``)."""
-    if isinstance(model, (str, Path)):
-        return make_generator(backend, str(model), batch_size, max_new_tokens, device=device,
-                              temperature=temperature, seed=seed)
-    import torch
-
-    if isinstance(model, torch.nn.Module):
-        if backend != "hf":
-            raise ValueError(f"a loaded model can only be evaluated with the hf backend, not {backend!r}")
-        return make_generator("hf", model, batch_size, max_new_tokens, device=device, temperature=temperature,
-                              seed=seed, tokenizer=tokenizer)
-    if not callable(getattr(model, "generate", None)):
-        raise TypeError(f"model must be an id or path, a transformers model or a generator, got {type(model)}")
-    return model
-
-
-def write_outputs(output_dir, scorecard: dict, samples: Sequence[dict]) -> dict[str, Path]:
-    output_dir = Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    paths = {name: output_dir / name for name in ("scorecard.json", "samples.jsonl", "scorecard.md")}
-    paths["scorecard.json"].write_text(json.dumps(scorecard, indent=2, ensure_ascii=False) + "\n",
-                                       encoding="utf-8")
-    with paths["samples.jsonl"].open("w", encoding="utf-8") as out:
-        for sample in samples:
-            out.write(json.dumps(sample, ensure_ascii=False) + "\n")
-    title = (f"# {scorecard['task']} ({scorecard['split']}): {scorecard['model']}"
-             + (f", {scorecard['method']}" if scorecard.get("method") else ""))
-    details = (f"response language: {scorecard['response_lang']} · cue: {scorecard['cue']} · "
-               f"backend: {scorecard['backend']} · seed: {scorecard['seed']} · commit: {scorecard['commit']}")
-    paths["scorecard.md"].write_text(f"{title}\n\n{details}\n\n{format_table(scorecard, 'markdown')}\n",
-                                     encoding="utf-8")
-    return paths
-
-
-def evaluate(task, model, split: str = "test", langs: Sequence[str] | None = None, response_lang: str = SAME,
-             backend: str = "hf", limit: int | None = None, data_dir=None, output_dir=None,
-             seen_languages: Sequence[str] | None = None, batch_size: int = 16, max_new_tokens: int = 512,
-             cue: str = "instruction", seed: int = 0, method: str | None = None, *, temperature: float = 0.0,
-             model_name: str | None = None, baseline: dict | None = None, device: str | None = None,
-             tokenizer=None, progress: bool = True) -> dict:
-    """Generate, score and summarise; return the scorecard (and write it when
-    ``output_dir`` is given).
-
-    ``task``: a name or a ``Task``. ``model``: an id or directory (loaded by
-    ``backend``), a loaded transformers model (with ``tokenizer``), or a generator
-    object. ``seed`` and ``method`` describe the run that produced the model (for
-    the leaderboard) and seed sampling when ``temperature`` > 0. ``baseline``: a
-    scorecard to compare with (``with_baseline``).
-    """
-    if cue not in LANGUAGE_CUES:
-        raise ValueError(f"unknown cue {cue!r}; available: {', '.join(LANGUAGE_CUES)}")
-    task = get_task(task) if isinstance(task, str) else task
-    examples = task.load(split=split, langs=langs, data_dir=data_dir, limit=limit)
-    if not examples:
-        raise ValueError(f"task {task.name!r} split {split!r} gave no examples (limit={limit})")
-    langs_asked = response_languages(examples, response_lang)
-    gate = evaluation_gate(task, langs_asked)
-    prompts = [task.prompt(example, lang, cue=cue) for example, lang in zip(examples, langs_asked, strict=True)]
-
-    generator = _generator(model, backend, batch_size, max_new_tokens, temperature, seed, device, tokenizer)
-    started = time.perf_counter()
-    responses = generator.generate(prompts, progress=progress)
-    generation_s = time.perf_counter() - started
-    samples = score_responses(task, examples, responses, langs_asked, gate, prompts)
-
-    name = model_name or (str(model) if isinstance(model, (str, Path)) else getattr(generator, "name", None))
-    scorecard = build_scorecard(samples, task=task.name, split=split, model=name or type(model).__name__,
-                                method=method, seed=seed, seen_languages=seen_languages)
-    scorecard.update({
-        "response_lang": response_lang,
-        "cue": cue,
-        "backend": backend if isinstance(model, (str, Path)) else type(generator).__name__,
-        "temperature": temperature,
-        "max_new_tokens": max_new_tokens,
-        "limit": limit,
-        "generation_seconds": round(generation_s, 3),
-        "commit": git_commit(),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    })
-    if baseline is not None:
-        scorecard = with_baseline(scorecard, baseline)
-    if output_dir is not None:
-        write_outputs(output_dir, scorecard, samples)
-    return scorecard
+from lrpo.evaluation.evaluator import SAME, evaluate
+from lrpo.evaluation.generation import BACKENDS
+from lrpo.evaluation.scorecard import format_comparison_table, format_table
+from lrpo.tasks.prompts import LANGUAGE_CUES
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from datasets import Dataset
 
-from lrpo.config import LRPOConfig
 from lrpo.tasks import get_task
-from lrpo.trainer import LRPOTrainer
-from lrpo.training_setup import build_train_rows
-from lrpo.trl_reward import TaskReward
+from lrpo.training.config import LRPOConfig
+from lrpo.training.setup import build_train_rows
+from lrpo.training.trainer import LRPOTrainer
+from lrpo.training.trl_reward import TaskReward
 
 
 def main(model_dir: str, data_dir: str, output_dir: str) -> None:

@@ -17,9 +17,9 @@ import zlib
 
 from lm_eval.api.model import LM
 
-from lrpo.lm_eval_tasks import hooks
-from lrpo.numbers import format_number, parse_gold_number
+from lrpo.evaluation.lm_eval_tasks import hooks
 from lrpo.tasks import Example, get_task
+from lrpo.tasks.numbers import format_number, parse_gold_number
 from tests.responses import committed_response
 
 ENGLISH_REASONING = ("Let me think about this problem carefully, step by step, and then write down the "

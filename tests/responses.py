@@ -1,7 +1,7 @@
 """Model-like responses built from gold answers, in the response's own language."""
 
 from lrpo.languages import get_language
-from lrpo.numbers import format_number, parse_gold_number
+from lrpo.tasks.numbers import format_number, parse_gold_number
 
 
 def committed_response(lang: str, answer: str, reasoning: str = "3 + 4 = 7. 7 * 2 = 14.") -> str:

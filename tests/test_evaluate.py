@@ -7,12 +7,13 @@ import json
 import pytest
 import torch
 
-from lrpo.evaluate import evaluate, evaluation_gate, main, response_languages, score_responses
-from lrpo.generation import HFGenerator, VLLMGenerator, make_generator
+from lrpo.evaluate import main
+from lrpo.evaluation.evaluator import evaluate, evaluation_gate, response_languages, score_responses
+from lrpo.evaluation.generation import HFGenerator, VLLMGenerator, make_generator
+from lrpo.evaluation.scorecard import build_scorecard
 from lrpo.languages import MGSM_LANGUAGES
-from lrpo.numbers import format_number, parse_gold_number
-from lrpo.scorecard import build_scorecard
 from lrpo.tasks import get_task
+from lrpo.tasks.numbers import format_number, parse_gold_number
 from tests.responses import committed_response
 from tests.test_lid import SENTENCES
 from tests.tiny_model import build_random_tiny_model

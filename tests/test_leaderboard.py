@@ -9,17 +9,17 @@ import time
 
 import pytest
 
-from lrpo.leaderboard import (
+from lrpo.evaluation.leaderboard import (
     COLUMNS,
     append_scorecard,
     csv_path,
     find_runs,
-    main,
     markdown_path,
     read_rows,
     render_markdown,
 )
-from lrpo.scorecard import build_scorecard
+from lrpo.evaluation.scorecard import build_scorecard
+from lrpo.leaderboard import main
 from tests.conftest import REPO_ROOT
 
 
@@ -102,7 +102,7 @@ CONCURRENT_APPENDER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     sys.path.insert(0, sys.argv[1])
-    from lrpo.leaderboard import append_scorecard
+    from lrpo.evaluation.leaderboard import append_scorecard
     directory, name, count, go = sys.argv[2], sys.argv[3], int(sys.argv[4]), Path(sys.argv[5])
     while not go.exists():
         time.sleep(0.005)

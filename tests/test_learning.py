@@ -13,12 +13,12 @@ import statistics
 
 from datasets import Dataset
 
-from lrpo.config import LRPOConfig
 from lrpo.models.tiny import build_tiny_model
 from lrpo.tasks import get_task
-from lrpo.trainer import LRPOTrainer
-from lrpo.training_setup import build_train_rows
-from lrpo.trl_reward import TaskReward
+from lrpo.training.config import LRPOConfig
+from lrpo.training.setup import build_train_rows
+from lrpo.training.trainer import LRPOTrainer
+from lrpo.training.trl_reward import TaskReward
 
 STEPS = 24
 

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from lrpo.languages import LANGUAGES, XCOPA_LANGUAGES, supported_languages
-from lrpo.lid import (
+from lrpo.rewards.lid import (
     UNKNOWN,
     detect_language,
     detect_languages,

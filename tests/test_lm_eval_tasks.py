@@ -1,4 +1,4 @@
-"""The lm-eval tasks (lrpo/lm_eval_tasks, linked as ./tasks): lm_eval's real command
+"""The lm-eval tasks (lrpo/evaluation/lm_eval_tasks, linked as ./tasks): lm_eval's real command
 line on a tiny model, an oracle model scoring 1.0 on every group, and lm_eval
 against lrpo.evaluate on the same model and items: the same prompt tokens, the
 same responses, the same per-language scores. Also ``import-lm-eval``."""
@@ -14,13 +14,13 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM
 
-from lrpo.evaluate import evaluate
-from lrpo.generation import render_prompt
+from lrpo.evaluation.evaluator import evaluate
+from lrpo.evaluation.generation import render_prompt
+from lrpo.evaluation.leaderboard import LOGLIKELIHOOD_SPLIT, lm_eval_scorecards, read_rows
+from lrpo.evaluation.lm_eval_tasks import hooks, include_path
+from lrpo.evaluation.lm_eval_tasks.cli import lm_eval_argv
 from lrpo.languages import MGSM_LANGUAGES, MMATH_LANGUAGES, POLYMATH_LANGUAGES, XCOPA_LANGUAGES
-from lrpo.leaderboard import LOGLIKELIHOOD_SPLIT, lm_eval_scorecards, read_rows
 from lrpo.leaderboard import main as leaderboard_main
-from lrpo.lm_eval_tasks import hooks, include_path
-from lrpo.lm_eval_tasks.cli import lm_eval_argv
 from lrpo.tasks import get_task
 from lrpo.tasks.mmath import POLYMATH_LEVELS
 from tests.conftest import REPO_ROOT
@@ -67,8 +67,8 @@ def _metric_rows(results: dict) -> dict:
 
 
 def test_module_prints_the_include_path_holding_the_yaml():
-    printed = subprocess.run([sys.executable, "-m", "lrpo.lm_eval_tasks"], capture_output=True, text=True,
-                             check=True, cwd=REPO_ROOT).stdout.strip()
+    printed = subprocess.run([sys.executable, "-m", "lrpo.evaluation.lm_eval_tasks"], capture_output=True,
+                             text=True, check=True, cwd=REPO_ROOT).stdout.strip()
     directory = Path(printed)
     assert directory == Path(include_path())
     assert (directory / "mgsm" / "lrpo_mgsm.yaml").is_file() and len(list(directory.rglob("*.yaml"))) > 100
@@ -82,11 +82,12 @@ def test_the_yaml_and_the_console_script_ship_in_the_wheel():
     patterns = config["tool"]["setuptools"]["package-data"]["lrpo"]
     shipped = {path for pattern in patterns for path in (REPO_ROOT / "lrpo").glob(pattern)}
     assert set(Path(include_path()).rglob("*.yaml")) <= shipped
-    assert config["project"]["scripts"]["lrpo-lm-eval"] == "lrpo.lm_eval_tasks.cli:main"
+    assert config["project"]["scripts"]["lrpo-lm-eval"] == "lrpo.evaluation.lm_eval_tasks.cli:main"
 
 
 def test_lrpo_imports_without_lm_eval():
-    code = ("import sys, lrpo, lrpo.tasks, lrpo.lm_eval_tasks, lrpo.lm_eval_tasks.hooks, lrpo.leaderboard; "
+    code = ("import sys, lrpo, lrpo.tasks, lrpo.evaluation.lm_eval_tasks, lrpo.evaluation.lm_eval_tasks.hooks, "
+            "lrpo.leaderboard; "
             "print(sorted(m for m in sys.modules if m.split('.')[0] == 'lm_eval'))")
     printed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                              cwd=REPO_ROOT).stdout.strip()
@@ -148,8 +149,9 @@ def test_cli_wrapper_adds_the_include_path():
     assert lm_eval_argv([]) == []
     with pytest.raises(SystemExit, match="sets --include_path itself"):
         lm_eval_argv(["--tasks", "x", "--include_path=elsewhere"])
-    listed = subprocess.run([sys.executable, "-m", "lrpo.lm_eval_tasks.cli", "ls", "groups"], capture_output=True,
-                            text=True, check=True, cwd=REPO_ROOT, env={**os.environ, **OFFLINE}).stdout
+    listed = subprocess.run([sys.executable, "-m", "lrpo.evaluation.lm_eval_tasks.cli", "ls", "groups"],
+                            capture_output=True, text=True, check=True, cwd=REPO_ROOT,
+                            env={**os.environ, **OFFLINE}).stdout
     assert "lrpo_polymath_top" in listed and "lrpo_xcopa_ll" in listed
 
 

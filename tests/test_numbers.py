@@ -2,8 +2,8 @@ from decimal import Decimal
 
 import pytest
 
-from lrpo.answers import final_number
-from lrpo.numbers import normalize_digits, parse_number
+from lrpo.tasks.answers import final_number
+from lrpo.tasks.numbers import normalize_digits, parse_number
 
 
 @pytest.mark.parametrize("text, expected", [

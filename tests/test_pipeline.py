@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from lrpo.train import main, parse_config
+from lrpo.train import main
+from lrpo.training.config import parse_config
 from tests.test_trainer import model_dir  # noqa: F401  (fixture)
 
 

@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrpo.languages import PAPER_LANGUAGES
-from lrpo.mixes import is_mix_string, parse_mix
-from lrpo.planner import METHODS, RolloutPlanner
-from lrpo.router import LanguageRouter
+from lrpo.router.language_router import LanguageRouter
+from lrpo.router.mixes import is_mix_string, parse_mix
+from lrpo.router.planner import METHODS, RolloutPlanner
 
 CONTEXT = ("topic:math", "qlang:de")
 

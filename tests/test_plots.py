@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from lrpo.plots import (
+from lrpo.evaluation.plots import (
     language_accuracies,
     plot_language_bars,
     plot_router_probabilities,
@@ -15,8 +15,8 @@ from lrpo.plots import (
     router_series,
     training_series,
 )
-from lrpo.router import LanguageRouter
-from lrpo.scorecard import build_scorecard
+from lrpo.evaluation.scorecard import build_scorecard
+from lrpo.router.language_router import LanguageRouter
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 LANGUAGES = ("de", "en", "zh")

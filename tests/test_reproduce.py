@@ -16,7 +16,7 @@ import pytest
 import torch
 
 from lrpo.tasks import get_task
-from lrpo.train import parse_config
+from lrpo.training.config import parse_config
 from tests.tiny_model import build_random_tiny_model
 
 REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -6,8 +6,8 @@ import time
 import pytest
 
 from lrpo.languages import get_language
-from lrpo.lid import language_probabilities
-from lrpo.rewards import ChrFReward, LanguageGate, LanguageGatedReward, RewardBreakdown, format_score
+from lrpo.rewards.gated_reward import ChrFReward, LanguageGate, LanguageGatedReward, RewardBreakdown, format_score
+from lrpo.rewards.lid import language_probabilities
 from lrpo.tasks import Example, get_task
 from tests.test_lid import HOSTILE, SENTENCES
 

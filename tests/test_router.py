@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrpo.languages import PAPER_LANGUAGES
-from lrpo.router import ALGORITHMS, LanguageRouter, RouterRecord, records_from_groups
-from lrpo.router_simulation import updates_to_find_best
+from lrpo.router.language_router import ALGORITHMS, LanguageRouter, RouterRecord, records_from_groups
+from lrpo.router.simulation import updates_to_find_best
 
 LANGS = ("en", "de", "zh")
 KEYS = ("topic:math", "topic:history", "region:China", "qlang:de")

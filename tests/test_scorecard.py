@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from lrpo.scorecard import (
+from lrpo.evaluation.scorecard import (
     aggregate_scorecards,
     bootstrap_intervals,
     build_scorecard,

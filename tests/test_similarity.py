@@ -8,10 +8,11 @@ import time
 import numpy as np
 import pytest
 
-from lrpo.calibrate import build_table, embed_parallel, main, pair_similarities, task_parallel
+from lrpo.calibrate import main
 from lrpo.languages import MGSM_LANGUAGES
-from lrpo.rewards import LanguageGatedReward
-from lrpo.similarity import (
+from lrpo.rewards.calibration import build_table, embed_parallel, pair_similarities, task_parallel
+from lrpo.rewards.gated_reward import LanguageGatedReward
+from lrpo.rewards.similarity import (
     CalibratedSimilarity,
     CalibrationTable,
     HFEncoder,

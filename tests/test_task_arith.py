@@ -3,15 +3,15 @@ from collections import defaultdict
 
 import pytest
 
-from lrpo.arith import PHRASEBOOKS, TEMPLATES, TOPICS, Problem, get_phrasebook
-from lrpo.arith.phrasebooks.ru import plural_form
-from lrpo.arith.phrasebooks.sw import agreeing_number
-from lrpo.arith.problems import ITEMS, MAX_OPERAND
 from lrpo.languages import MGSM_LANGUAGES, get_language
-from lrpo.numbers import find_numbers, normalize_digits
-from lrpo.prompts import language_tag
+from lrpo.synthetic.arith import PHRASEBOOKS, TEMPLATES, TOPICS, Problem, get_phrasebook
+from lrpo.synthetic.arith.phrasebooks.ru import plural_form
+from lrpo.synthetic.arith.phrasebooks.sw import agreeing_number
+from lrpo.synthetic.arith.problems import ITEMS, MAX_OPERAND
 from lrpo.tasks import available_tasks, get_task
 from lrpo.tasks.arith import ArithTask
+from lrpo.tasks.numbers import find_numbers, normalize_digits
+from lrpo.tasks.prompts import language_tag
 from tests.responses import number_response
 
 ENGLISH_NUMBER_WORDS = {w: n for n, w in get_phrasebook("en").number_words.items()}

@@ -5,8 +5,8 @@ from collections import defaultdict
 import pytest
 
 from lrpo.languages import MMATH_LANGUAGES, POLYMATH_LANGUAGES
-from lrpo.math_answers import math_answers_equal
 from lrpo.tasks import DataError, get_task
+from lrpo.tasks.math_answers import math_answers_equal
 from tests.responses import committed_response
 
 

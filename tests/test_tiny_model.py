@@ -19,8 +19,8 @@ from lrpo.models.tiny import (
     read_build_info,
 )
 from lrpo.models.tokenizer import END
-from lrpo.prompts import language_tag
 from lrpo.tasks.arith import ArithTask
+from lrpo.tasks.prompts import language_tag
 
 CONFIG = TinyModelConfig.smoke()
 

@@ -6,12 +6,12 @@ from collections import Counter
 import pytest
 from datasets import Dataset
 
-from lrpo.config import LRPOConfig
 from lrpo.languages import get_language
 from lrpo.tasks import get_task
-from lrpo.trainer import ROUTER_STATE_FILE, LRPOTrainer
-from lrpo.training_setup import build_train_rows
-from lrpo.trl_reward import TaskReward, completion_text
+from lrpo.training.config import LRPOConfig
+from lrpo.training.setup import build_train_rows
+from lrpo.training.trainer import ROUTER_STATE_FILE, LRPOTrainer
+from lrpo.training.trl_reward import TaskReward, completion_text
 from tests.tiny_model import build_random_tiny_model
 
 TRAIN_LANGUAGES = ["de", "en", "ja", "zh"]

@@ -46,9 +46,9 @@ import torch
 
 from lrpo.languages import get_language
 from lrpo.models.tokenizer import END, train_tokenizer
-from lrpo.prompts import LANGUAGE_CUES
 from lrpo.tasks.arith import ArithTask
 from lrpo.tasks.base import Task
+from lrpo.tasks.prompts import LANGUAGE_CUES
 
 CACHE_ENV = "LRPO_CACHE_DIR"
 # Bump when the build procedure changes what a given configuration produces.

@@ -11,7 +11,7 @@ two changes that matter for arithmetic in many scripts:
 
 The chat roles, end of turn, padding and one ``<|out_lang_xx|>`` tag per
 registered language are single special tokens; the tags are how the tag cue
-(``lrpo.prompts.language_tag``) reaches the model.
+(``lrpo.tasks.prompts.language_tag``) reaches the model.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, train
 from transformers import PreTrainedTokenizerFast
 
 from lrpo.languages import supported_languages
-from lrpo.prompts import language_tag
+from lrpo.tasks.prompts import language_tag
 
 PAD = "<|pad|>"
 END = "<|end|>"  # ends every turn, and is the end-of-sequence token: generation stops there

@@ -1,7 +1,7 @@
 """arith: synthetic one- and two-step word problems in the 11 MGSM languages.
 
 The offline stand-in for MGSM: problems are generated (deterministically by
-seed) from stories written natively in each language (``lrpo.arith``), so a
+seed) from stories written natively in each language (``lrpo.synthetic.arith``), so a
 tiny model can be trained and evaluated on this machine with the very prompt
 and verifier that MGSM uses. Items are parallel: ``arith-test-17`` is the
 same problem, with the same answer, in every language. ``topic`` is the
@@ -17,11 +17,11 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from lrpo.arith import Problem, draw_problems, get_phrasebook
 from lrpo.languages import MGSM_LANGUAGES
-from lrpo.prompts import user_turn
+from lrpo.synthetic.arith import Problem, draw_problems, get_phrasebook
 from lrpo.tasks.base import Example, Message, Task, apply_limit
 from lrpo.tasks.final_number import FinalNumberVerifier
+from lrpo.tasks.prompts import user_turn
 
 
 class ArithTask(FinalNumberVerifier, Task):

@@ -52,7 +52,7 @@ class Task:
                ) -> list[Message]:
         """Chat messages asking for a response in ``response_lang`` (default: the
         question's language), cued by a native instruction or by a language tag
-        (see ``lrpo.prompts.user_turn``)."""
+        (see ``lrpo.tasks.prompts.user_turn``)."""
         raise NotImplementedError
 
     def extract(self, response: str, response_lang: str | None = None) -> str | None:

@@ -1,5 +1,5 @@
 """The verifier of tasks whose gold answer is one number (MGSM, arith): the number
-the response commits to (``lrpo.answers.final_number``), read in the response
+the response commits to (``lrpo.tasks.answers.final_number``), read in the response
 language's locale, equals the gold. Written once, used by every such task."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
-from lrpo.answers import final_number
-from lrpo.numbers import parse_gold_number
-from lrpo.prompts import format_decimal
+from lrpo.tasks.answers import final_number
 from lrpo.tasks.base import Example
+from lrpo.tasks.numbers import parse_gold_number
+from lrpo.tasks.prompts import format_decimal
 
 
 @lru_cache(maxsize=65536)

@@ -12,11 +12,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from lrpo.languages import MGSM_LANGUAGES
-from lrpo.numbers import parse_gold_number
-from lrpo.prompts import format_decimal, user_turn
 from lrpo.tasks.base import Example, Message, Task, apply_limit
 from lrpo.tasks.data import DataError, load_hub_dataset, read_jsonl, read_tsv, resolve_data_dir
 from lrpo.tasks.final_number import FinalNumberVerifier
+from lrpo.tasks.numbers import parse_gold_number
+from lrpo.tasks.prompts import format_decimal, user_turn
 
 TRAIN_TRANSLATED = ("de", "es", "fr", "ja", "ru", "sw", "zh")
 HUB_MGSM = "juletxara/mgsm"

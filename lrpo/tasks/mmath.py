@@ -6,7 +6,7 @@ PolyMath (Qwen, 2025): 125 problems per language and level (low, medium, high,
 top). PolyMath's ``low`` level is MGSM test rows 0-124: never train on it when
 evaluating on MGSM.
 
-Both are scored by the same verifier (``lrpo.math_answers``): math-verify with
+Both are scored by the same verifier (``lrpo.tasks.math_answers``): math-verify with
 multilingual normalisation, under a time bound.
 """
 
@@ -15,8 +15,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from lrpo.languages import MMATH_LANGUAGES, POLYMATH_LANGUAGES
-from lrpo.math_answers import extract_math_answer, math_answers_equal
-from lrpo.prompts import user_turn
 from lrpo.tasks.base import Example, Message, Task, apply_limit
 from lrpo.tasks.data import (
     DataError,
@@ -25,6 +23,8 @@ from lrpo.tasks.data import (
     read_jsonl,
     resolve_data_dir,
 )
+from lrpo.tasks.math_answers import extract_math_answer, math_answers_equal
+from lrpo.tasks.prompts import user_turn
 
 POLYMATH_LEVELS = ("low", "medium", "high", "top")
 HUB_POLYMATH = "Qwen/PolyMath"

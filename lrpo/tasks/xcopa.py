@@ -18,12 +18,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from lrpo.answers import committed_answer
 from lrpo.languages import XCOPA_LANGUAGES, get_language
-from lrpo.numbers import find_numbers, normalize_digits
-from lrpo.prompts import format_decimal, user_turn
+from lrpo.tasks.answers import committed_answer
 from lrpo.tasks.base import Example, Message, Task, apply_limit
 from lrpo.tasks.data import DataError, load_hub_dataset, read_jsonl, resolve_data_dir
+from lrpo.tasks.numbers import find_numbers, normalize_digits
+from lrpo.tasks.prompts import format_decimal, user_turn
 
 HUB_XCOPA = "cambridgeltl/xcopa"
 RELATION_SOURCE = "et"

@@ -1,0 +1,206 @@
+"""The one configuration of a training run: TRL's GRPOConfig plus LRPO's fields.
+
+YAML presets in ``configs/`` and the command line of ``python -m lrpo.train``
+map one to one onto these fields (TRL's parser does both). Everything is
+checked in ``__post_init__``, before any model is loaded, and each error names
+the field it is about.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trl import GRPOConfig
+
+from lrpo.languages import SEEN_LANGUAGES, UNSEEN_LANGUAGES, get_language
+from lrpo.router.language_router import ALGORITHMS, NORMALIZATIONS, SIGNALS
+from lrpo.router.mixes import is_mix_string
+from lrpo.router.planner import METHODS
+from lrpo.tasks.prompts import LANGUAGE_CUES
+
+__all__ = ["LRPOConfig", "SEEN_LANGUAGES", "UNSEEN_LANGUAGES"]
+CONTEXT_FIELDS = ("topic", "region", "task", "qlang")
+GATE_MODES = ("hard", "soft", "off")
+
+
+def _meta(help_text: str, **extra) -> dict:
+    return {"help": help_text, **extra}
+
+
+@dataclass
+class LRPOConfig(GRPOConfig):
+    """GRPOConfig with the task, the rollout planner, the language router and the reward."""
+
+    # What to train on.
+    model: str | None = field(default=None, metadata=_meta(
+        "Model id or directory. None: the tiny offline model (built on first use)."))
+    tiny_model: str = field(default="default", metadata=_meta(
+        "Which tiny model stands in when `model` is None: 'default', 'quick' (the --quick preset's, "
+        "built in about 1.5 minutes) or 'smoke' (seconds; learns little)."))
+    task: str = field(default="arith", metadata=_meta("Task plugin name (see lrpo.tasks.available_tasks())."))
+    data_dir: str | None = field(default=None, metadata=_meta(
+        "Directory with the benchmark files; else $LRPO_DATA_DIR, else the Hugging Face hub."))
+    train_split: str = field(default="train", metadata=_meta("Task split to train on."))
+    train_languages: list[str] | None = field(default=None, metadata=_meta(
+        "Question languages to train on. None: the paper's seen languages that the task has."))
+    train_limit: int | None = field(default=None, metadata=_meta("Questions per language (None: all)."))
+
+    # The rollout planner.
+    method: str = field(default="lrpo", metadata=_meta(
+        f"How the K response languages of a group are chosen: {', '.join(METHODS)}, or a mix like 'en:4,zh:2'."))
+    candidate_languages: list[str] | None = field(default=None, metadata=_meta(
+        "Response languages the planner may choose. None: the training languages."))
+    k_on: int = field(default=2, metadata=_meta("Rollouts per group kept in the question's language."))
+    language_cue: str = field(default="instruction", metadata=_meta(
+        "How the response language is asked for: 'instruction' (native sentence) or 'tag' (<|out_lang_xx|>)."))
+
+    # The language router (method 'lrpo').
+    router_algorithm: str = field(default="ema-softmax", metadata=_meta(f"One of {', '.join(ALGORITHMS)}."))
+    router_signal: str = field(default="reward", metadata=_meta(f"One of {', '.join(SIGNALS)}."))
+    router_context: list[str] = field(default_factory=lambda: ["topic", "region"], metadata=_meta(
+        f"Which question fields form the router's context keys, from {', '.join(CONTEXT_FIELDS)}."))
+    router_tau: float = 1.0
+    router_tau_decay: float = 0.999
+    router_tau_floor: float = 0.3
+    router_eps: float = 0.2
+    router_eps_decay: float = 0.995
+    router_eps_floor: float = 0.0
+    router_alpha: float = 0.1
+    router_update_every: int = field(default=5, metadata=_meta("M: router updates are folded in every M steps."))
+    router_normalization: str = field(default="zscore", metadata=_meta(f"One of {', '.join(NORMALIZATIONS)}."))
+    router_prior: str | None = field(default=None, metadata=_meta("Mix string the router's rows start from."))
+    router_log_every: int = field(default=10, metadata=_meta("Steps between lines of router_log.jsonl."))
+
+    # The reward.
+    gate: str = field(default="hard", metadata=_meta(
+        "Language gate: 'hard' (the paper), 'soft' (detector probability) or 'off'."))
+    format_weight: float = field(default=0.0, metadata=_meta(
+        "Weight of a bonus for committing to an answer (answer phrase or \\boxed{})."))
+
+    # Evaluation after training, and the comparison against GRPO.
+    eval_split: str = field(default="test", metadata=_meta("Task split the scorecard is measured on."))
+    eval_languages: list[str] | None = field(default=None, metadata=_meta(
+        "Languages of the scorecard. None: all of the task's."))
+    eval_limit: int | None = field(default=None, metadata=_meta("Questions per language evaluated (None: all)."))
+    eval_batch_size: int = field(default=32, metadata=_meta("Prompts per generation batch in evaluation."))
+    eval_max_new_tokens: int | None = field(default=None, metadata=_meta(
+        "Longest evaluated response. None: max_completion_length."))
+    baseline: str = field(default="grpo", metadata=_meta(
+        "Compare against the matching 'grpo' run (trained now if the leaderboard has none); 'none' skips."))
+    skip_evaluation: bool = field(default=False, metadata=_meta("Train only: no scorecard, no leaderboard row."))
+    leaderboard_dir: str = field(default="leaderboards", metadata=_meta("Where leaderboard CSV/Markdown live."))
+
+    def __post_init__(self):
+        self._check_lrpo_fields()
+        super().__post_init__()
+
+    def _check_lrpo_fields(self) -> None:
+        from lrpo.tasks import available_tasks
+
+        if self.task not in available_tasks():
+            raise ValueError(f"task: unknown task {self.task!r}; available: {', '.join(available_tasks())}")
+        from lrpo.models.tiny import TINY_MODELS
+
+        if self.tiny_model not in TINY_MODELS:
+            raise ValueError(f"tiny_model: unknown tiny model {self.tiny_model!r}; "
+                             f"expected one of {', '.join(TINY_MODELS)}")
+        if not (self.method in METHODS or is_mix_string(self.method)):
+            raise ValueError(f"method: unknown method {self.method!r}; expected one of {', '.join(METHODS)} "
+                             "or a mix string like 'en:4,zh:2'")
+        for name in ("train_languages", "candidate_languages", "eval_languages"):
+            value = getattr(self, name)
+            if value is not None:
+                # Accept "de,en" as well as a YAML or command-line list.
+                if isinstance(value, str):
+                    value = [value]
+                value = [code.strip() for item in value for code in str(item).split(",") if code.strip()]
+                setattr(self, name, value)
+                if not value:
+                    raise ValueError(f"{name}: empty language list")
+                for code in value:
+                    try:
+                        get_language(code)
+                    except ValueError as e:
+                        raise ValueError(f"{name}: {e}") from None
+        if self.k_on < 0:
+            raise ValueError(f"k_on must be >= 0, got {self.k_on}")
+        if self.language_cue not in LANGUAGE_CUES:
+            raise ValueError(f"language_cue must be one of {', '.join(LANGUAGE_CUES)}, got {self.language_cue!r}")
+        if self.gate not in GATE_MODES:
+            raise ValueError(f"gate must be one of {', '.join(GATE_MODES)}, got {self.gate!r}")
+        if self.format_weight < 0:
+            raise ValueError(f"format_weight must be >= 0, got {self.format_weight}")
+        if isinstance(self.router_context, str):
+            self.router_context = [part.strip() for part in self.router_context.split(",") if part.strip()]
+        unknown = [f for f in self.router_context if f not in CONTEXT_FIELDS]
+        if unknown or not self.router_context:
+            raise ValueError(f"router_context: expected fields from {', '.join(CONTEXT_FIELDS)}, "
+                             f"got {self.router_context}")
+        if self.baseline not in ("grpo", "none"):
+            raise ValueError(f"baseline must be 'grpo' or 'none', got {self.baseline!r}")
+        for name in ("eval_limit", "eval_max_new_tokens"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.eval_batch_size < 1:
+            raise ValueError(f"eval_batch_size must be >= 1, got {self.eval_batch_size}")
+        if self.train_limit is not None and self.train_limit < 1:
+            raise ValueError(f"train_limit must be >= 1, got {self.train_limit}")
+        # The planner and the router validate the rest (mix strings, candidates, tau,
+        # eps, alpha, ...); build them now so a bad value fails before a model loads.
+        from lrpo.tasks import get_task
+        from lrpo.training.setup import build_planner
+
+        build_planner(self, get_task(self.task))
+
+
+# Presets and the command line
+
+DEFAULT_OUTPUT_DIR = "trainer_output"  # TrainingArguments' own default, replaced below
+PRESETS_DIR = Path(__file__).resolve().parent.parent / "presets"
+DEFAULT_PRESET = "tiny"
+
+
+def preset_path(name_or_path: str) -> str:
+    """A preset name ("tiny", "quick", "paper") or a YAML path."""
+    candidate = PRESETS_DIR / f"{name_or_path}.yaml"
+    if candidate.is_file():
+        return str(candidate)
+    if not Path(name_or_path).is_file():
+        names = sorted(p.stem for p in PRESETS_DIR.glob("*.yaml"))
+        raise FileNotFoundError(f"--config {name_or_path!r}: no such file or preset (presets: {', '.join(names)})")
+    return name_or_path
+
+
+def normalize_argv(argv) -> list[str]:
+    """Shorthands: ``--quick`` is ``--config quick``; ``--no-baseline`` is
+    ``--baseline none``; without ``--config`` the ``tiny`` preset (CPU-sized) applies."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--quick" in argv:
+        argv.remove("--quick")
+        argv = ["--config", "quick", *argv]
+    argv = [part for arg in argv for part in (["--baseline", "none"] if arg in ("--no-baseline", "--no_baseline")
+                                             else [arg])]
+    if "--config" in argv:
+        index = argv.index("--config") + 1
+        if index < len(argv):
+            argv[index] = preset_path(argv[index])
+    else:
+        argv = ["--config", preset_path(DEFAULT_PRESET), *argv]
+    return argv
+
+
+def parse_config(argv=None):
+    """The validated config from flags and a YAML preset (no model is loaded)."""
+    from trl import TrlParser
+
+    parser = TrlParser(LRPOConfig)
+    (config,) = parser.parse_args_and_config(args=normalize_argv(argv))
+    if config.output_dir in (None, DEFAULT_OUTPUT_DIR):
+        config.output_dir = str(Path("runs") / f"{config.task}-{_slug(config.method)}-seed{config.seed}")
+    return config
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in text)

@@ -1,0 +1,187 @@
+"""LRPO on TRL's GRPOTrainer.
+
+Three hooks turn GRPO into LRPO; everything else (the loss, the KL term,
+accelerate / DeepSpeed / FSDP, vLLM) is TRL's:
+
+1. ``_generate_and_score_completions``: before generation, each rollout's
+   response language is taken from the rollout planner and its prompt is
+   rewritten to ask for that language; the language travels with the row so the
+   reward function sees it.
+2. ``_calculate_rewards``: TRL gathers the rewards of the whole generation batch
+   on every rank; the router is updated there from the gathered rewards and the
+   gathered (context, language, group) of every rollout, so every rank applies
+   the same update and the routers stay identical without extra communication.
+3. ``_generate_single_turn``: TRL's vLLM server mode sends one prompt per group
+   with n = K, which would silently train on the wrong prompts when a group's
+   prompts differ; here every rollout's own prompt is sent with n = 1.
+
+Groups and ranks: TRL's sampler lays each question's K rollouts next to each
+other in the global generation batch, and rank r holds the r-th contiguous
+slice. A rollout's global index therefore gives its group and its place in the
+group, and a group's plan is drawn from a generator seeded by (seed, step,
+group), so a group that straddles two ranks is planned identically on both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from accelerate.utils import gather_object
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, get_last_checkpoint
+from trl import GRPOTrainer
+
+from lrpo.router.language_router import RouterRecord
+from lrpo.tasks import get_task
+from lrpo.training.config import LRPOConfig
+from lrpo.training.setup import build_planner, example_from_json
+
+ROUTER_STATE_FILE = "lrpo_router.json"
+
+
+class LRPOTrainer(GRPOTrainer):
+    """GRPOTrainer whose rollouts of one question are routed across response languages.
+
+    ``reward_funcs`` are TRL reward functions; each receives, besides TRL's own
+    arguments, the row columns ``example`` (JSON of the ``Example``),
+    ``response_lang``, ``question_lang`` and ``context``.
+    """
+
+    def __init__(self, model, reward_funcs, args: LRPOConfig, train_dataset=None, **kwargs):
+        if not isinstance(args, LRPOConfig):
+            raise TypeError("LRPOTrainer needs an LRPOConfig")
+        super().__init__(model=model, reward_funcs=reward_funcs, args=args, train_dataset=train_dataset, **kwargs)
+        self.task = get_task(args.task)
+        log_path = Path(args.output_dir) / "router_log.jsonl" if self.accelerator.is_main_process else None
+        self.planner = build_planner(args, self.task, log_path=log_path)
+        self.router = self.planner.router
+        self.last_plans: dict[int, list[str]] = {}
+
+    # -- 1. one response language per rollout ---------------------------------------------------------------
+
+    def plan_languages(self, inputs: list[dict], step: int) -> list[tuple[str, int]]:
+        """(response language, global group index) of each local rollout."""
+        k = self.num_generations
+        offset = self.accelerator.process_index * len(inputs)
+        plans: dict[int, list[str]] = {}
+        assigned = []
+        for i, row in enumerate(inputs):
+            group, position = divmod(offset + i, k)
+            if group not in plans:
+                # One stream per (step, group): any rank can plan any group by itself.
+                rng = self.planner.generator(step, rank=group)
+                plans[group] = self.planner.plan(row["question_lang"], tuple(row["context"]), rng)
+            assigned.append((plans[group][position], group))
+        self.last_plans = plans  # the full plan of every local group, for inspection and tests
+        return assigned
+
+    def _generate_and_score_completions(self, inputs):
+        training = self.model.training
+        step = self.state.global_step
+        routed = []
+        assigned = self.plan_languages(inputs, step) if training else \
+            [(row["question_lang"], -1) for row in inputs]
+        for row, (language, group) in zip(inputs, assigned, strict=True):
+            example = example_from_json(row["example"])
+            routed.append({
+                **row,
+                "prompt": self.task.prompt(example, language, cue=self.args.language_cue),
+                "response_lang": language,
+                "group": group,
+            })
+        return super()._generate_and_score_completions(routed)
+
+    # -- 2. the router learns from the gathered rewards -------------------------------------------------------
+
+    def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
+        rewards_per_func = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
+        if not self.model.training:
+            return rewards_per_func
+        local = [(tuple(row["context"]), row["response_lang"], row["group"]) for row in inputs]
+        everything = gather_object(local)  # rank order, the same order as TRL's reward gather
+        weights = self.reward_weights.to(rewards_per_func.device).unsqueeze(0)
+        totals = (rewards_per_func * weights).nansum(dim=1).tolist()
+        if len(totals) != len(everything):
+            raise RuntimeError(f"gathered {len(totals)} rewards for {len(everything)} rollouts")
+        records = [RouterRecord(context, language, float(reward), group)
+                   for (context, language, group), reward in zip(everything, totals, strict=True)]
+        self._log_language_metrics(records)
+        if self.router is not None:
+            self.router.update(records)
+        return rewards_per_func
+
+    def _log_language_metrics(self, records: list[RouterRecord]) -> None:
+        """Per-language reward and share of rollouts, and the router's state, through TRL's logging."""
+        metrics = self._metrics["train"]
+        by_language = defaultdict(list)
+        for record in records:
+            by_language[record.language].append(record.reward)
+        for language, rewards in sorted(by_language.items()):
+            metrics[f"lang/{language}/reward"].append(float(np.mean(rewards)))
+            metrics[f"lang/{language}/share"].append(len(rewards) / len(records))
+        if self.router is None:
+            return
+        metrics["router/tau"].append(self.router.tau)
+        metrics["router/eps"].append(self.router.eps)
+        contexts = sorted({record.context for record in records})
+        mean_probs = defaultdict(float)
+        for context in contexts:
+            for language, p in self.router.probs(context).items():
+                mean_probs[language] += p / len(contexts)
+        for language, p in mean_probs.items():
+            metrics[f"router/p/{language}"].append(p)
+
+    # -- 3. vLLM server mode: every rollout's own prompt ----------------------------------------------------
+
+    def _generate_single_turn(self, prompt_ids, images, multimodal_fields, num_generations, has_tool_images=False):
+        if self.use_vllm and getattr(self.vllm_generation, "mode", None) == "server":
+            # The prompts of a group differ; n = K would send only the first one.
+            num_generations = 1
+        return super()._generate_single_turn(prompt_ids, images, multimodal_fields, num_generations,
+                                             has_tool_images)
+
+    # -- checkpoints carry the router --------------------------------------------------------------------
+
+    def _save_checkpoint(self, model, trial):
+        super()._save_checkpoint(model, trial)
+        checkpoint = os.path.join(self._get_output_dir(trial=trial),
+                                  f"{PREFIX_CHECKPOINT_DIR}-{self.state.global_step}")
+        self.save_router_state(checkpoint)
+
+    def save_router_state(self, directory) -> None:
+        if self.router is None or not self.args.should_save:
+            return
+        path = Path(directory) / ROUTER_STATE_FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.router.state_dict()))
+        tmp.replace(path)
+
+    def load_router_state(self, directory) -> bool:
+        path = Path(directory) / ROUTER_STATE_FILE
+        if self.router is None:
+            return False
+        if not path.is_file():
+            raise FileNotFoundError(f"checkpoint {directory} has no router state ({ROUTER_STATE_FILE}); "
+                                    "it was not written by an LRPO run with method 'lrpo'")
+        self.router.load_state_dict(json.loads(path.read_text()))
+        return True
+
+    def train(self, resume_from_checkpoint=None, **kwargs):
+        checkpoint = resume_from_checkpoint
+        if checkpoint is True:
+            checkpoint = get_last_checkpoint(self.args.output_dir)
+            if checkpoint is None:
+                raise ValueError(f"no checkpoint found in {self.args.output_dir} to resume from")
+        if checkpoint:
+            self.load_router_state(checkpoint)
+        return super().train(resume_from_checkpoint=checkpoint or None, **kwargs)
+
+    def save_model(self, output_dir=None, _internal_call=False):
+        super().save_model(output_dir, _internal_call)
+        if not _internal_call:
+            self.save_router_state(output_dir or self.args.output_dir)
+

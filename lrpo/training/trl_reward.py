@@ -1,0 +1,52 @@
+"""The task's language-gated reward in the calling convention of TRL reward functions.
+
+TRL calls a reward function with the prompts, the completions and every dataset
+column as keyword lists. The LRPO trainer adds ``response_lang`` to each row;
+this adapter scores each completion with ``lrpo.rewards.gated_reward.LanguageGatedReward``
+(verifier × language gate, + format bonus) and logs the components apart, so a
+run shows accuracy and language fidelity separately, overall and per language.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from lrpo.rewards.gated_reward import LanguageGatedReward
+from lrpo.tasks import Task
+from lrpo.training.setup import example_from_json
+
+
+def completion_text(completion) -> str:
+    """The text of a TRL completion (a string, or a list of chat messages)."""
+    if isinstance(completion, str):
+        return completion
+    return "".join(message.get("content") or "" for message in completion)
+
+
+class TaskReward:
+    """A TRL reward function: quality × language gate (+ format), per completion."""
+
+    def __init__(self, task: Task, gate: str = "hard", format_weight: float = 0.0, candidates=None):
+        self.task = task
+        self.reward = LanguageGatedReward(task, gate=gate, format_weight=format_weight, candidates=candidates)
+        # TRL names the reward's metrics after it ("rewards/<name>/mean").
+        self.__name__ = f"{task.name}_reward"
+
+    def __call__(self, prompts, completions, example, response_lang, log_metric=None, **_):
+        breakdowns = self.reward.batch([completion_text(c) for c in completions],
+                                       [example_from_json(ex) for ex in example], list(response_lang))
+        if log_metric is not None:
+            self._log(breakdowns, response_lang, log_metric)
+        return [b.total for b in breakdowns]
+
+    @staticmethod
+    def _log(breakdowns, languages, log_metric) -> None:
+        n = len(breakdowns)
+        log_metric("reward/accuracy", sum(b.quality for b in breakdowns) / n)
+        log_metric("reward/fidelity", sum(b.fidelity for b in breakdowns) / n)
+        per_language = defaultdict(list)
+        for breakdown, language in zip(breakdowns, languages, strict=True):
+            per_language[language].append(breakdown)
+        for language, items in per_language.items():
+            log_metric(f"lang/{language}/accuracy", sum(b.quality for b in items) / len(items))
+            log_metric(f"lang/{language}/fidelity", sum(b.fidelity for b in items) / len(items))
