@@ -23,7 +23,8 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 from lrpo.languages import PAPER_LANGUAGES  # noqa: E402
-from lrpo.router.language_router import ALGORITHMS, LanguageRouter, RouterRecord  # noqa: E402
+from lrpo.router.algorithms import ALGORITHMS  # noqa: E402
+from lrpo.router.language_router import LanguageRouter, RouterRecord  # noqa: E402
 from lrpo.router.simulation import updates_to_find_best  # noqa: E402
 
 TARGET_US_PER_ROLLOUT = 20.0

@@ -21,14 +21,12 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import torch  # noqa: E402
-from datasets import Dataset  # noqa: E402
 
 from lrpo.evaluation.evaluator import evaluate  # noqa: E402
 from lrpo.evaluation.generation import HFGenerator  # noqa: E402
 from lrpo.tasks import get_task  # noqa: E402
 from lrpo.training.config import LRPOConfig  # noqa: E402
-from lrpo.training.setup import build_train_rows  # noqa: E402
-from lrpo.training.trainer import LRPOTrainer  # noqa: E402
+from lrpo.training.setup import build_trainer  # noqa: E402
 from lrpo.training.trl_reward import TaskReward  # noqa: E402
 from tests.tiny_model import build_random_tiny_model  # noqa: E402
 
@@ -57,8 +55,7 @@ def main() -> None:
         learning_rate=1e-4, beta=0.01, bf16=cuda, use_cpu=not cuda, report_to="none", logging_steps=1,
         save_strategy="no", router_update_every=1, seed=0, disable_tqdm=True,
     )
-    trainer = LRPOTrainer(model=str(model_dir), reward_funcs=[TaskReward(task, candidates=LANGUAGES)], args=config,
-                          train_dataset=Dataset.from_list(build_train_rows(config, task)))
+    trainer = build_trainer(config, str(model_dir), reward_funcs=[TaskReward(task, candidates=LANGUAGES)])
     started = time.perf_counter()
     trainer.train()
     elapsed = time.perf_counter() - started

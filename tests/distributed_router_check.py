@@ -6,12 +6,9 @@ import json
 import sys
 from pathlib import Path
 
-from datasets import Dataset
-
 from lrpo.tasks import get_task
 from lrpo.training.config import LRPOConfig
-from lrpo.training.setup import build_train_rows
-from lrpo.training.trainer import LRPOTrainer
+from lrpo.training.setup import build_trainer
 from lrpo.training.trl_reward import TaskReward
 
 
@@ -34,8 +31,7 @@ def main(model_dir: str, data_dir: str, output_dir: str) -> None:
                             "plans": {str(g): plan for g, plan in trainer.last_plans.items()}})
             return super().__call__(prompts, completions, example, response_lang, **kwargs)
 
-    trainer = LRPOTrainer(model=model_dir, reward_funcs=[Recording(task, candidates=["de", "en", "ja", "zh"])],
-                          args=config, train_dataset=Dataset.from_list(build_train_rows(config, task)))
+    trainer = build_trainer(config, model_dir, reward_funcs=[Recording(task, candidates=["de", "en", "ja", "zh"])])
     trainer.train()
     rank = trainer.accelerator.process_index
     out = Path(output_dir) / f"rank{rank}.json"

@@ -11,13 +11,10 @@ assertion leaves half of that as margin.
 
 import statistics
 
-from datasets import Dataset
-
 from lrpo.models.tiny import build_tiny_model
 from lrpo.tasks import get_task
 from lrpo.training.config import LRPOConfig
-from lrpo.training.setup import build_train_rows
-from lrpo.training.trainer import LRPOTrainer
+from lrpo.training.setup import build_trainer
 from lrpo.training.trl_reward import TaskReward
 
 STEPS = 24
@@ -32,9 +29,8 @@ def test_short_lrpo_run_raises_the_training_reward(tmp_path):
         use_cpu=True, bf16=False, report_to="none", logging_steps=1, save_strategy="no", seed=0,
         disable_tqdm=True,
     )
-    trainer = LRPOTrainer(model=str(build_tiny_model(progress=False)),
-                          reward_funcs=[TaskReward(task, candidates=list(task.languages))], args=config,
-                          train_dataset=Dataset.from_list(build_train_rows(config, task)))
+    trainer = build_trainer(config, str(build_tiny_model(progress=False)),
+                            reward_funcs=[TaskReward(task, candidates=list(task.languages))])
     trainer.train()
     rewards = [entry["reward"] for entry in trainer.state.log_history if "reward" in entry]
     assert len(rewards) == STEPS

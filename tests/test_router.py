@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import random
+from dataclasses import asdict, replace
 
 import numpy as np
 import pytest
@@ -12,7 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lrpo.languages import PAPER_LANGUAGES
-from lrpo.router.language_router import ALGORITHMS, LanguageRouter, RouterRecord, records_from_groups
+from lrpo.router import RouterConfigError
+from lrpo.router.algorithms import ALGORITHMS, EmaSoftmaxConfig, UCBConfig
+from lrpo.router.config import FLAT_NAMES, GROUPS, RouterConfig
+from lrpo.router.language_router import STATE_VERSION, LanguageRouter, RouterRecord, records_from_groups
 from lrpo.router.simulation import updates_to_find_best
 
 LANGS = ("en", "de", "zh")
@@ -37,7 +41,7 @@ def router_options(draw):
     eps = draw(st.floats(0.0, 1.0))
     tau = draw(st.floats(0.05, 3.0))
     return {
-        "algorithm": draw(st.sampled_from(ALGORITHMS)),
+        "algorithm": draw(st.sampled_from(tuple(ALGORITHMS))),
         "signal": draw(st.sampled_from(("reward", "learning"))),
         "eps": eps,
         "eps_floor": draw(st.floats(0.0, 1.0)) * eps,
@@ -86,14 +90,19 @@ def feed(router: LanguageRouter, stream) -> None:
         ({"algorithm": "epsilon-greedy"}, "algorithm"),
         ({"prior": "en:4,xx:2"}, "'xx'"),
         ({"prior": "en:4,sw:2"}, "sw"),  # a real language, but not a candidate
-        ({"prior": "en:0"}, "prior: .*weight"),
+        ({"prior": "en:0"}, "prior is not a valid mix: .*weight"),
         ({"prior": 3}, "prior"),
         ({"algorithm": "ucb", "prior": "en:1"}, "prior"),
         ({"tau": "1.0"}, "tau"),
         ({"tau": float("nan")}, "tau"),
         ({"seed": -1}, "seed"),
-        ({"exp3_ix": 0.0}, "exp3_ix"),
-        ({"thompson_sigma": 0.0}, "thompson_sigma"),
+        ({"log_every": 0}, "log_every"),
+        # An algorithm's own settings are checked when it is the chosen one.
+        ({"algorithm": "exp3", "exp3_ix": 0.0}, "exp3_ix"),
+        ({"algorithm": "thompson", "thompson_sigma": 0.0}, "thompson_sigma"),
+        ({"algorithm": "thompson", "thompson_draws": 0}, "thompson_draws"),
+        ({"algorithm": "ucb", "ucb_c": -0.1}, "ucb_c"),
+        ({"algorithm": "ucb", "ucb_c": float("inf")}, "ucb_c"),
     ],
 )
 def test_invalid_parameters_raise_naming_the_parameter(options, message):
@@ -101,6 +110,61 @@ def test_invalid_parameters_raise_naming_the_parameter(options, message):
     algorithm = options.pop("algorithm", "ema-softmax")
     with pytest.raises(ValueError, match=message):
         LanguageRouter(LANGS, algorithm, **options)
+
+
+def test_errors_name_the_setting_as_the_caller_spelt_it():
+    with pytest.raises(RouterConfigError, match=r"^ucb\.c must be in \[0\.0, inf\), got -1\.0$"):
+        RouterConfig(algorithm="ucb", ucb=UCBConfig(c=-1.0))
+    with pytest.raises(RouterConfigError, match=r"^ucb_c must be in") as caught:
+        LanguageRouter(LANGS, "ucb", ucb_c=-1.0)
+    assert caught.value.field == "ucb.c"
+    with pytest.raises(RouterConfigError, match=r"^router_ucb_c must be in"):
+        RouterConfig.from_flat({"algorithm": "ucb", "ucb_c": -1.0}, name=lambda setting: f"router_{setting}")
+
+
+def test_another_algorithms_settings_are_neither_read_nor_checked():
+    # ucb never reads alpha, so a value it could not use is no error; it is checked as
+    # soon as that algorithm is chosen (replace runs __post_init__ again).
+    config = RouterConfig(algorithm="ucb", ema_softmax=EmaSoftmaxConfig(alpha=5.0))
+    assert LanguageRouter(LANGS, "ucb", alpha=5.0).config == config
+    with pytest.raises(RouterConfigError, match=r"^ema_softmax\.alpha must be in \(0\.0, 1\.0\]"):
+        replace(config, algorithm="ema-softmax")
+    # The common prior is checked against the algorithm: counts cannot start at a mix.
+    with pytest.raises(RouterConfigError, match="prior applies to the logit tables of ema-softmax and exp3"):
+        replace(config, prior="en:1")
+
+
+def test_config_and_keyword_forms_build_the_same_router():
+    config = RouterConfig(algorithm="thompson", update_every=1, seed=3, eps=0.1, eps_floor=0.05)
+    by_config = LanguageRouter(LANGS, config=config)
+    by_keywords = LanguageRouter(LANGS, "thompson", update_every=1, seed=3, eps=0.1, eps_floor=0.05)
+    assert by_keywords.config == config
+    stream = [[(("topic:math",), "en", 1.0), (("topic:math", "qlang:de"), "de", 0.0)]] * 3
+    feed(by_config, stream)
+    feed(by_keywords, stream)
+    assert by_config.state_dict() == by_keywords.state_dict()
+    assert by_config.probs(("topic:math",)) == by_keywords.probs(("topic:math",))
+    with pytest.raises(TypeError, match="not both"):
+        LanguageRouter(LANGS, "ucb", config=config)
+    with pytest.raises(TypeError, match="ucb_k"):
+        LanguageRouter(LANGS, ucb_k=1.0)
+    with pytest.raises(TypeError, match="RouterConfig"):
+        LanguageRouter(LANGS, config={"algorithm": "ucb"})
+
+
+def test_config_numbers_are_normalised_and_frozen():
+    config = RouterConfig(algorithm="ucb", tau=1, seed=np.int64(4), ucb=UCBConfig(c=1))
+    assert (type(config.tau), type(config.seed), type(config.ucb.c)) == (float, int, float)
+    with pytest.raises(AttributeError):
+        config.tau = 2.0
+
+
+def test_every_setting_has_one_flat_name_and_a_path():
+    paths = RouterConfig().by_path()
+    assert set(FLAT_NAMES) == set(paths)
+    assert len(set(FLAT_NAMES.values())) == len(FLAT_NAMES)
+    assert {path.split(".")[0] for path in paths if "." in path} == set(GROUPS)
+    assert {cls.config_group for cls in ALGORITHMS.values()} == set(GROUPS)
 
 
 @pytest.mark.parametrize(
@@ -135,6 +199,91 @@ def test_learning_signal_needs_groups():
     router = LanguageRouter(LANGS, signal="learning")
     with pytest.raises(ValueError, match="group"):
         router.update([(("topic:math",), "en", 1.0)])
+
+
+# ------------------------------------------------------------ from the command line
+
+# A valid value, other than the default, for every setting of every config group.
+GROUP_FLAGS = {"ema_softmax.alpha": "0.3", "ema_softmax.normalization": "center", "ucb.c": "0.7",
+               "exp3.ix": "0.05", "thompson.sigma": "0.3", "thompson.draws": "100"}
+
+
+@pytest.fixture(scope="module")
+def parse():
+    from lrpo.training.config import parse_config  # imports TRL: only these tests need it
+
+    return parse_config
+
+
+def build_from(config, languages=("en", "de")) -> LanguageRouter:
+    from lrpo.training.setup import build_router
+
+    return build_router(config, list(languages))
+
+
+@pytest.mark.parametrize("path", sorted(GROUP_FLAGS))
+def test_every_algorithm_setting_is_settable_from_the_command_line(parse, path):
+    assert set(GROUP_FLAGS) == {path for path in FLAT_NAMES if "." in path}  # every group setting is here
+    group, setting = path.split(".")
+    algorithm = next(name for name, cls in ALGORITHMS.items() if cls.config_group == group)
+    config = parse(["--router_algorithm", algorithm, f"--router_{FLAT_NAMES[path]}", GROUP_FLAGS[path]])
+    router = build_from(config)
+    value = getattr(router.config.algorithm_config, setting)
+    assert str(value) == GROUP_FLAGS[path] and value != getattr(GROUPS[group](), setting)
+
+
+def test_the_built_router_really_uses_the_command_lines_ucb_c(parse):
+    # One key; en tried 4 times (mean 1.0), de once (0.6); N = 5, so the index is
+    # en 1 + c·sqrt(log 5 / 4) and de 0.6 + c·sqrt(log 5): de wins iff c > 0.63.
+    records = [(("k",), "en", 1.0)] * 4 + [(("k",), "de", 0.6)]
+    greedy = ["--router_algorithm", "ucb", "--router_eps", "0", "--router_update_every", "1"]
+    for flags, expected in (([], {"en": 1.0, "de": 0.0}), (["--router_ucb_c", "0.7"], {"en": 0.0, "de": 1.0})):
+        router = build_from(parse(greedy + flags))
+        router.update(records)
+        assert router.probs(("k",)) == expected
+
+
+def test_the_built_router_really_uses_the_command_lines_exp3_ix(parse):
+    router = build_from(parse(["--router_algorithm", "exp3", "--router_exp3_ix", "0.05",
+                               "--router_update_every", "1"]))
+    router.update([(("k",), "en", 1.0)])  # p(en) = 0.5 at step 0
+    assert router.state_dict()["rows"]["k"][0] == [1.0 / (0.5 + 0.05), 0.0]
+
+
+def test_command_line_errors_name_the_lrpo_config_field(parse):
+    with pytest.raises(ValueError, match=r"^router_algorithm must be one of ema-softmax, ucb, exp3, thompson, "
+                                         r"got 'foo'$"):
+        parse(["--router_algorithm", "foo"])
+    with pytest.raises(ValueError, match=r"^router_tau must be in \(0\.0, inf\), got -1\.0$"):
+        parse(["--router_tau", "-1"])
+    with pytest.raises(ValueError, match=r"^router_thompson_draws must be an integer >= 1, got 0$"):
+        parse(["--router_algorithm", "thompson", "--router_thompson_draws", "0"])
+    with pytest.raises(ValueError, match=r"^router_prior 'zh:1' names \['zh'\] which are not among"):
+        build_from(parse(["--router_prior", "zh:1"]), ("en", "de"))
+
+
+def test_command_line_settings_of_another_algorithm_are_not_checked(parse):
+    assert parse(["--router_algorithm", "ucb", "--router_alpha", "5"]).router_config().ema_softmax.alpha == 5
+    assert parse(["--router_exp3_ix", "0"]).router_config().algorithm == "ema-softmax"
+    with pytest.raises(ValueError, match=r"^router_exp3_ix must be in \(0\.0, 1\.0\]"):
+        parse(["--router_algorithm", "exp3", "--router_exp3_ix", "0"])
+
+
+def test_every_router_field_is_a_router_setting_with_help(parse):
+    from dataclasses import fields
+
+    from trl import GRPOConfig
+
+    from lrpo.training.config import LRPOConfig
+
+    assert parse(["--seed", "7"]).router_config().seed == 7  # the router's seed is the run's
+    inherited = {f.name for f in fields(GRPOConfig)}  # e.g. router_aux_loss_coef, for mixtures of experts
+    router_fields = {f.name: f for f in fields(LRPOConfig)
+                     if f.name.startswith("router_") and f.name not in inherited}
+    settings = {LRPOConfig.router_field(setting) for setting in FLAT_NAMES.values()}
+    assert set(router_fields) - {"router_context"} == settings - {"seed"}
+    for name, f in router_fields.items():
+        assert "paper" in f.metadata.get("help", "") or name == "router_log_every", name
 
 
 # ------------------------------------------------------------- the paper's arithmetic
@@ -406,8 +555,26 @@ def test_state_round_trips_through_json(options, before, after):
 
 def test_loading_a_state_from_another_configuration_names_the_difference():
     state = LanguageRouter(LANGS, alpha=0.2).state_dict()
-    with pytest.raises(ValueError, match="alpha=0.2"):
+    with pytest.raises(ValueError, match=r"ema_softmax\.alpha=0\.2 \(this router: 0\.1\)"):
         LanguageRouter(LANGS).load_state_dict(state)
+    with pytest.raises(ValueError, match="languages="):
+        LanguageRouter(("de", "en", "zh"), alpha=0.2).load_state_dict(state)
+    with pytest.raises(ValueError, match=f"version 1 .*reads version {STATE_VERSION}"):
+        LanguageRouter(LANGS, alpha=0.2).load_state_dict({**state, "version": 1})
+
+
+def test_state_holds_the_config_as_a_dict_and_resumes_with_another_log_period(tmp_path):
+    router = LanguageRouter(LANGS, "ucb", update_every=1, log_every=1, ucb_c=0.7)
+    router.update([(("k",), "en", 1.0), (("k",), "de", 0.0)])
+    state = json.loads(json.dumps(router.state_dict()))
+    assert state["config"] == asdict(router.config)
+    assert state["config"]["ucb"] == {"c": 0.7}
+    assert state["languages"] == list(LANGS)
+    # The log period does not change behaviour, so a resumed run may log differently.
+    resumed = LanguageRouter.from_state_dict(state, log_path=tmp_path / "log.jsonl", log_every=3)
+    assert resumed.config.log_every == 3 and resumed.config == router.config
+    assert resumed.state_dict()["rows"] == router.state_dict()["rows"]
+    LanguageRouter(LANGS, "ucb", update_every=1, log_every=9, ucb_c=0.7).load_state_dict(state)
 
 
 @pytest.mark.parametrize("algorithm", ALGORITHMS)

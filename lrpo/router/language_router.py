@@ -23,36 +23,14 @@ signal. Read top to bottom, one step of training goes:
    reference code updated a multi-region question's rows in record order).
    Every call advances the τ and ε schedules by one step.
 
-Algorithms (``algorithm=``), all on the same contexts, buffer and ε mixing:
+Algorithms (``RouterConfig.algorithm``), all on the same contexts, buffer and ε
+mixing, one module each in ``lrpo.router.algorithms`` whose docstring says what
+its rows hold and how its policy is computed: ``ema-softmax`` (the paper), ``ucb``
+(UCB1, argmax), ``exp3`` (EXP3-IX) and ``thompson`` (Gaussian Thompson sampling).
 
-- ``ema-softmax`` (the paper): per key, the buffered mean reward per language is
-  normalised across the languages of that key that have data (``zscore``,
-  ``center`` or ``none``) and folded in by EMA, A ← (1 − α)·A + α·r̄; languages
-  without data keep their value. Policy: softmax(Σ rows / τ). When every
-  language of a key has data at every fold, ``center`` and ``none`` give the
-  same policy: the EMA is linear and starts at 0, so centring only shifts each
-  row by a constant, which softmax ignores (Table 4 at tiny scale: identical
-  runs). Only ``zscore``, which rescales, changes what is learnt.
-- ``ucb``: per key, counts and reward totals; index = mean + c·sqrt(log N / n)
-  (an untried language has an infinite index), summed over the context's keys.
-  Policy: **argmax** of the index, ties shared equally, as in UCB1 — its
-  exploration is the optimism bonus (plus ε), so a softmax temperature would
-  only blur it; τ is not used.
-- ``exp3``: per key, cumulative importance-weighted reward estimates: each
-  rollout contributes clip(r, 0, 1) / (p + γ), with p its effective probability
-  in the step it was drawn (the probability the router gives at ``update`` time,
-  before the schedules advance) and γ = ``exp3_ix`` the *implicit exploration*
-  of EXP3-IX, which bounds the estimates once ε has decayed to 0. Each fold adds
-  the per-rollout average of these estimates over all of the key's rollouts.
-  Policy: softmax(Σ rows / τ), so 1/τ plays EXP3's learning rate and ε its γ.
-  Rollouts forced into the question's language (K_on) were not drawn from p:
-  leave them out of exp3's records, or accept that the question's language is
-  over-credited under its ``qlang`` key.
-- ``thompson``: per key, a Gaussian posterior on each language's mean reward
-  (prior N(0, σ²), known noise σ = ``thompson_sigma``): mean = total / (n + 1),
-  variance = σ² / (n + 1). A context's posterior is the sum over its keys.
-  Policy: the probability that each language wins a posterior draw, estimated
-  from ``thompson_draws`` draws; sampling from it is Thompson sampling.
+Configuration: ``LanguageRouter(languages, config=RouterConfig(...))``, or the
+flat keywords ``LanguageRouter(languages, "ucb", ucb_c=0.7)``; both are checked
+once, by ``RouterConfig`` (``lrpo.router.config``).
 
 Signals (``signal=``): ``reward`` learns from the rollout's reward (the paper);
 ``learning`` learns from whether the rollout's group had unequal rewards (a
@@ -70,39 +48,29 @@ whichever questions it happened to sample for, without communicating.
 Speed: a context's distribution is cached until the next ``update`` (its
 pre-ε policy until the next fold, for algorithms that do not read τ), and a
 draw is one ``rng.random()`` and a bisection of the cumulative probabilities.
-"""
 
+(A little over 400 lines, on purpose: the router itself reads top to bottom in
+one file, as the design asks; only the algorithms and the config live apart.)
+"""
 from __future__ import annotations
 
 import bisect
 import hashlib
 import json
 import math
-import numbers
 from collections.abc import Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from lrpo.languages import validate_languages
-from lrpo.router.mixes import parse_mix
+from lrpo.router.algorithms import ALGORITHMS, NORMALIZATIONS
+from lrpo.router.config import SIGNALS, RouterConfig
 
-ALGORITHMS = ("ema-softmax", "ucb", "exp3", "thompson")
-NORMALIZATIONS = ("none", "center", "zscore")
-SIGNALS = ("reward", "learning")
-STATE_VERSION = 1
-
-# A language missing from a prior mix gets this fraction of the smallest weight in
-# the mix: low enough that the mix decides the first draws (≤ 1% of the rarest
-# mixed language), finite so that learning can still raise it and no language is
-# ever impossible.
-PRIOR_MISSING_RATIO = 0.01
-
-# Means that agree up to float noise (0.1 vs 0.09999999999999999) must z-score to
-# zeros, not to ±1.
-ZSCORE_MIN_STD = 1e-12
+# 2: the state holds ``languages`` and ``config`` = dataclasses.asdict(RouterConfig).
+STATE_VERSION = 2
 
 
 class RouterRecord(NamedTuple):
@@ -119,217 +87,10 @@ class RouterRecord(NamedTuple):
     group: Hashable | None = None
 
 
-@dataclass(frozen=True)
-class Schedule:
-    """A value that decays multiplicatively once per step, down to a floor.
-
-    The value is computed from the step count rather than multiplied in place, so
-    it is a pure function of the step (nothing to drift or to save).
-    """
-
-    init: float
-    decay: float
-    floor: float
-
-    def at(self, step: int) -> float:
-        return max(self.floor, self.init * self.decay**step)
-
-
-# --------------------------------------------------------------------------- helpers
-
-
-def softmax(logits: np.ndarray, tau: float) -> np.ndarray:
-    scaled = logits / tau
-    weights = np.exp(scaled - scaled.max())
-    return weights / weights.sum()
-
-
-def normalize_means(means: np.ndarray, how: str) -> np.ndarray:
-    """Normalise one key's per-language means across its languages (``NORMALIZATIONS``)."""
-    if how == "none":
-        return means
-    centered = means - means.mean()
-    if how == "center":
-        return centered
-    std = means.std()
-    if std <= ZSCORE_MIN_STD:
-        return np.zeros_like(means)
-    return centered / std
-
-
-def prior_logits(prior: str, languages: Sequence[str]) -> np.ndarray:
-    """Log of a mix's normalised weights; languages outside the mix get a low, finite weight."""
-    try:
-        mix = parse_mix(prior)
-    except ValueError as err:
-        raise ValueError(f"prior: {err}") from None
-    unknown = [code for code in mix if code not in languages]
-    if unknown:
-        raise ValueError(
-            f"prior {prior!r} names {unknown} which are not among the router's languages "
-            f"{list(languages)}"
-        )
-    missing_weight = min(mix.values()) * PRIOR_MISSING_RATIO
-    return np.log(np.array([mix.get(code, missing_weight) for code in languages]))
-
-
 def context_seed(keys: tuple[str, ...]) -> int:
     """A stable 64-bit number for a context (Python's ``hash`` of str changes per process)."""
     digest = hashlib.blake2b("\x1f".join(keys).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little")
-
-
-def _check_number(name: str, value, low: float, high: float, *, low_open: bool,
-                  high_open: bool = False, why: str = "") -> float:
-    """A finite number inside an interval, or a ValueError that names the parameter."""
-    interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}{why}"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a number in {interval}, got {value!r}")
-    value = float(value)
-    above = value > low if low_open else value >= low
-    below = value < high if high_open else value <= high
-    if not (math.isfinite(value) and above and below):
-        raise ValueError(f"{name} must be in {interval}, got {value!r}")
-    return value
-
-
-def _check_int(name: str, value, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
-def _check_choice(name: str, value, choices: Sequence[str]) -> str:
-    if value not in choices:
-        raise ValueError(f"unknown {name} {value!r}; expected one of {', '.join(choices)}")
-    return value
-
-
-# ------------------------------------------------------------------------ algorithms
-#
-# Each algorithm keeps one float array per context key (its *row*, shape
-# (n_stats, L)) and answers four questions: what a fresh row is, what one rollout
-# contributes to the buffer, how a key's buffered batch changes its row, and what
-# distribution the rows of a context give (before ε mixing).
-
-
-class LogitTable:
-    """Rows are logits (starting at the prior); the policy is softmax(Σ rows / τ)."""
-
-    stats = ("logits",)
-    uses_sampling_probability = False
-    depends_on_tau = True
-
-    def __init__(self, prior_row: np.ndarray):
-        self.prior_row = prior_row
-
-    def fresh_row(self) -> np.ndarray:
-        return self.prior_row[None, :].copy()
-
-    def policy(self, rows: list[np.ndarray], tau: float, draw_rng) -> np.ndarray:
-        logits = np.zeros(len(self.prior_row))
-        for row in rows:
-            logits += row[0]
-        return softmax(logits, tau)
-
-
-class EmaSoftmax(LogitTable):
-    """The paper's router: EMA of normalised mean rewards per key."""
-
-    def __init__(self, prior_row: np.ndarray, alpha: float, normalization: str):
-        super().__init__(prior_row)
-        self.alpha = alpha
-        self.normalization = normalization
-
-    def observe(self, value: float, probability: float) -> float:
-        return value
-
-    def fold(self, row: np.ndarray, count: np.ndarray, total: np.ndarray) -> None:
-        seen = count > 0
-        mean = normalize_means(total[seen] / count[seen], self.normalization)
-        row[0, seen] = (1.0 - self.alpha) * row[0, seen] + self.alpha * mean
-
-
-class Exp3(LogitTable):
-    """EXP3-IX: rows accumulate importance-weighted reward estimates."""
-
-    uses_sampling_probability = True
-
-    def __init__(self, prior_row: np.ndarray, implicit_exploration: float):
-        super().__init__(prior_row)
-        self.implicit_exploration = implicit_exploration
-
-    def observe(self, value: float, probability: float) -> float:
-        # EXP3's guarantees assume rewards in [0, 1].
-        return min(max(value, 0.0), 1.0) / (probability + self.implicit_exploration)
-
-    def fold(self, row: np.ndarray, count: np.ndarray, total: np.ndarray) -> None:
-        # Averaging over all of the key's rollouts, not per language, is what makes the
-        # estimate unbiased: E[1{l drawn} · r / p_l] = r_l.
-        row[0] += total / count.sum()
-
-
-class CountTable:
-    """Rows are (count, reward total) per language, for the algorithms built on means."""
-
-    stats = ("count", "total")
-    uses_sampling_probability = False
-    depends_on_tau = False
-
-    def __init__(self, n_languages: int):
-        self.n_languages = n_languages
-
-    def fresh_row(self) -> np.ndarray:
-        return np.zeros((2, self.n_languages))
-
-    def observe(self, value: float, probability: float) -> float:
-        return value
-
-    def fold(self, row: np.ndarray, count: np.ndarray, total: np.ndarray) -> None:
-        row[0] += count
-        row[1] += total
-
-
-class UCB(CountTable):
-    """UCB1 per (key, language); the policy is the argmax of the summed index."""
-
-    def __init__(self, n_languages: int, c: float):
-        super().__init__(n_languages)
-        self.c = c
-
-    def policy(self, rows: list[np.ndarray], tau: float, draw_rng) -> np.ndarray:
-        index = np.zeros(self.n_languages)
-        for count, total in rows:
-            tried = count > 0
-            key_index = np.full(self.n_languages, np.inf)  # optimism: untried wins
-            if tried.any():
-                bonus = self.c * np.sqrt(np.log(count.sum()) / count[tried])
-                key_index[tried] = total[tried] / count[tried] + bonus
-            index += key_index
-        best = index == index.max()
-        return best / best.sum()
-
-
-class Thompson(CountTable):
-    """Thompson sampling with a Gaussian posterior per (key, language)."""
-
-    def __init__(self, n_languages: int, sigma: float, draws: int):
-        super().__init__(n_languages)
-        self.sigma = sigma
-        self.draws = draws
-
-    def policy(self, rows: list[np.ndarray], tau: float, draw_rng) -> np.ndarray:
-        if not rows:  # no key, no posterior: every draw would tie
-            return np.full(self.n_languages, 1.0 / self.n_languages)
-        # Keys are independent Gaussians, so the context's posterior is their sum.
-        mean = np.zeros(self.n_languages)
-        variance = np.zeros(self.n_languages)
-        for count, total in rows:
-            mean += total / (count + 1.0)
-            variance += self.sigma**2 / (count + 1.0)
-        noise = draw_rng().standard_normal((self.draws, self.n_languages))
-        winners = (mean + np.sqrt(variance) * noise).argmax(axis=1)
-        return np.bincount(winners, minlength=self.n_languages) / self.draws
 
 
 # ---------------------------------------------------------------------------- router
@@ -345,119 +106,49 @@ class _Distribution(NamedTuple):
 class LanguageRouter:
     """Chooses response languages per question context and learns from rollout rewards.
 
-    Parameters (defaults are the paper's):
-        languages: candidate response languages (codes from ``lrpo.languages``).
-        algorithm: one of ``ALGORITHMS`` (see the module docstring).
-        signal: ``"reward"`` or ``"learning"``.
-        tau, tau_decay, tau_floor: softmax temperature schedule (ema-softmax, exp3).
-        eps, eps_decay, eps_floor: uniform-mixing schedule (every algorithm).
-        alpha: EMA rate (ema-softmax).
-        update_every: M, the number of ``update`` calls whose records are buffered
-            before they are folded into the rows.
-        normalization: how ema-softmax normalises a key's means across languages.
-        prior: a mix string (``"en:4,zh:2"``) whose log weights start every row
-            (ema-softmax, exp3). Each key's row carries it, so a fresh context with n
-            keys starts at the mix sharpened to the power n/τ.
-        seed: seeds the router's own draws (Thompson).
-        ucb_c: UCB's exploration weight. Hoeffding's width for rewards in [0, 1] is
-            0.71·sqrt(log N / n); 0.5 because each fold brings hundreds of rollouts
-            and a wider bonus kept the argmax wandering in ``router_simulation``.
-        thompson_sigma: Thompson's reward noise; 0.5 is the largest standard
-            deviation a reward in [0, 1] can have, so the posterior is never overconfident.
-        thompson_draws: posterior draws per context and fold; 512 puts the
-            Monte-Carlo error of a probability under about 0.02.
-        exp3_ix: EXP3-IX's implicit exploration γ; bounds each estimate by 1/γ.
-        log_path, log_every: append per-key probabilities to a JSONL file every
-            ``log_every`` steps (pass a path on one rank only).
+    ``LanguageRouter(languages, config=RouterConfig(...), log_path=None)``, or with flat
+    keyword settings instead of ``config``: ``LanguageRouter(languages, "ucb", ucb_c=0.7)``
+    (``lrpo.router.config.FLAT_NAMES``; unset ones keep the paper's defaults).
 
-    Parameters an algorithm does not read are still validated, so that one config
-    can switch algorithms; ``prior`` is rejected for ucb and thompson, whose rows
-    are counts rather than logits.
+    Parameters:
+        languages: candidate response languages (codes from ``lrpo.languages``); ValueError
+            if empty, unknown or repeated.
+        algorithm, settings: the flat form of the configuration; RouterConfigError (a
+            ValueError) names a bad setting by its keyword, TypeError an unknown keyword.
+        config: the configuration (``RouterConfig``); TypeError if given with flat settings.
+            RouterConfigError (field ``prior``) if the prior names a language outside
+            ``languages``.
+        log_path: append per-key probabilities to this JSONL file every
+            ``config.log_every`` steps (pass a path on one rank only).
     """
 
     def __init__(
         self,
         languages: Iterable[str],
-        algorithm: str = "ema-softmax",
+        algorithm: str | None = None,
         *,
-        signal: str = "reward",
-        tau: float = 1.0,
-        tau_decay: float = 0.999,
-        tau_floor: float = 0.3,
-        eps: float = 0.2,
-        eps_decay: float = 0.995,
-        eps_floor: float = 0.0,
-        alpha: float = 0.1,
-        update_every: int = 5,
-        normalization: str = "zscore",
-        prior: str | None = None,
-        seed: int = 0,
-        ucb_c: float = 0.5,
-        thompson_sigma: float = 0.5,
-        thompson_draws: int = 512,
-        exp3_ix: float = 0.01,
+        config: RouterConfig | None = None,
         log_path: str | Path | None = None,
-        log_every: int = 50,
+        **settings,
     ):
+        if config is None:
+            if algorithm is not None:
+                settings["algorithm"] = algorithm
+            config = RouterConfig.from_flat(settings)
+        elif algorithm is not None or settings:
+            raise TypeError("pass either config=RouterConfig(...) or flat settings (algorithm, tau=...), not both")
+        elif not isinstance(config, RouterConfig):
+            raise TypeError(f"config must be a RouterConfig, got {type(config).__name__}")
         languages = validate_languages(languages)
         if len(set(languages)) != len(languages):
             raise ValueError(f"languages contains duplicates: {list(languages)}")
-        _check_choice("algorithm", algorithm, ALGORITHMS)
-        _check_choice("signal", signal, SIGNALS)
-        _check_choice("normalization", normalization, NORMALIZATIONS)
-        tau = _check_number("tau", tau, 0.0, math.inf, low_open=True, high_open=True)
-        tau_decay = _check_number("tau_decay", tau_decay, 0.0, 1.0, low_open=True)
-        tau_floor = _check_number("tau_floor", tau_floor, 0.0, tau, low_open=True,
-                                  why=" (a floor cannot exceed the initial tau)")
-        eps = _check_number("eps", eps, 0.0, 1.0, low_open=False)
-        eps_decay = _check_number("eps_decay", eps_decay, 0.0, 1.0, low_open=True)
-        eps_floor = _check_number("eps_floor", eps_floor, 0.0, eps, low_open=False,
-                                  why=" (a floor cannot exceed the initial eps)")
-        alpha = _check_number("alpha", alpha, 0.0, 1.0, low_open=True)
-        update_every = _check_int("update_every", update_every, 1)
-        seed = _check_int("seed", seed, 0)
-        ucb_c = _check_number("ucb_c", ucb_c, 0.0, math.inf, low_open=False, high_open=True)
-        thompson_sigma = _check_number("thompson_sigma", thompson_sigma, 0.0, math.inf,
-                                       low_open=True, high_open=True)
-        thompson_draws = _check_int("thompson_draws", thompson_draws, 1)
-        exp3_ix = _check_number("exp3_ix", exp3_ix, 0.0, 1.0, low_open=True)
-        log_every = _check_int("log_every", log_every, 1)
-        if prior is not None and algorithm in ("ucb", "thompson"):
-            raise ValueError(
-                f"prior applies to the logit tables of ema-softmax and exp3, not to {algorithm!r}"
-            )
-        prior_row = (
-            np.zeros(len(languages)) if prior is None else prior_logits(prior, languages)
-        )
 
         self.languages: tuple[str, ...] = languages
-        self.algorithm = algorithm
-        self.signal = signal
-        self.update_every = update_every
-        self.seed = seed
-        self.tau_schedule = Schedule(tau, tau_decay, tau_floor)
-        self.eps_schedule = Schedule(eps, eps_decay, eps_floor)
+        self.config = config
+        self.tau_schedule = config.tau_schedule
+        self.eps_schedule = config.eps_schedule
         self.log_path = None if log_path is None else Path(log_path)
-        self.log_every = log_every
-        # Everything needed to rebuild an identical router; saved in the state.
-        self.config = {
-            "languages": list(languages), "algorithm": algorithm, "signal": signal,
-            "tau": tau, "tau_decay": tau_decay, "tau_floor": tau_floor,
-            "eps": eps, "eps_decay": eps_decay, "eps_floor": eps_floor,
-            "alpha": alpha, "update_every": update_every, "normalization": normalization,
-            "prior": prior, "seed": seed, "ucb_c": ucb_c, "thompson_sigma": thompson_sigma,
-            "thompson_draws": thompson_draws, "exp3_ix": exp3_ix,
-        }
-
-        n = len(languages)
-        if algorithm == "ema-softmax":
-            self._algo = EmaSoftmax(prior_row, alpha, normalization)
-        elif algorithm == "exp3":
-            self._algo = Exp3(prior_row, exp3_ix)
-        elif algorithm == "ucb":
-            self._algo = UCB(n, ucb_c)
-        else:
-            self._algo = Thompson(n, thompson_sigma, thompson_draws)
+        self._algo = config.algorithm_class(languages, config.algorithm_config, config.prior)
 
         self._index = {code: i for i, code in enumerate(languages)}
         self.step = 0
@@ -493,9 +184,7 @@ class LanguageRouter:
         try:
             keys = tuple(sorted(set(items)))
         except TypeError:
-            raise ValueError(
-                f"a context must be a tuple of string keys, got {context!r}"
-            ) from None
+            raise ValueError(f"a context must be a tuple of string keys, got {context!r}") from None
         if not all(isinstance(key, str) for key in keys):
             raise ValueError(f"context keys must be strings, got {context!r}")
         if isinstance(context, (tuple, str)):
@@ -507,8 +196,8 @@ class LanguageRouter:
         rows = [self._rows[key] if key in self._rows else self._algo.fresh_row() for key in keys]
 
         def draw_rng() -> np.random.Generator:
-            folds = self.step // self.update_every
-            return np.random.default_rng([self.seed, folds, context_seed(keys)])
+            folds = self.step // self.config.update_every
+            return np.random.default_rng([self.config.seed, folds, context_seed(keys)])
 
         return self._algo.policy(rows, self.tau, draw_rng)
 
@@ -551,27 +240,23 @@ class LanguageRouter:
             try:
                 record = RouterRecord(*record)
             except TypeError:
-                raise ValueError(
-                    f"a record is (context, language, reward[, group]), got {record!r}"
-                ) from None
+                raise ValueError(f"a record is (context, language, reward[, group]), got {record!r}") from None
         language = self._index.get(record.language)
         if language is None:
-            raise ValueError(
-                f"record language {record.language!r} is not one of the router's languages "
-                f"{list(self.languages)}"
-            )
+            raise ValueError(f"record language {record.language!r} is not one of the router's languages "
+                             f"{list(self.languages)}")
         try:
             reward = float(record.reward)
         except (TypeError, ValueError):
             raise ValueError(f"record reward must be a number, got {record.reward!r}") from None
         if not math.isfinite(reward):
             raise ValueError(f"record reward must be finite, got {record.reward!r}")
-        if self.signal == "learning" and record.group is None:
+        if self.config.signal == "learning" and record.group is None:
             raise ValueError('signal="learning" needs a group id in every record')
         return self._keys(record.context), language, reward, record.group
 
     def _signal_values(self, parsed: list[tuple]) -> list[float]:
-        if self.signal == "reward":
+        if self.config.signal == "reward":
             return [reward for _, _, reward, _ in parsed]
         group_rewards: dict[Hashable, list[float]] = {}
         for _, _, reward, group in parsed:
@@ -605,7 +290,7 @@ class LanguageRouter:
             buffered[1, language] = math.fsum([buffered[1, language], *key_values])
 
         self.step += 1
-        folding = self.step % self.update_every == 0
+        folding = self.step % self.config.update_every == 0
         if folding:
             for key in sorted(self._buffer):
                 count, total = self._buffer[key]
@@ -614,7 +299,7 @@ class LanguageRouter:
         if folding or self._algo.depends_on_tau:
             self._policies.clear()
         self._distributions.clear()
-        if self.log_path is not None and self.step % self.log_every == 0:
+        if self.log_path is not None and self.step % self.config.log_every == 0:
             self._write_log()
 
     # --------------------------------------------------------------- inspection
@@ -632,8 +317,7 @@ class LanguageRouter:
             lines.append({
                 "step": self.step, "tau": tau, "eps": eps, "key": key,
                 "softmax": dict(zip(self.languages, policy.tolist(), strict=True)),
-                "effective": dict(zip(self.languages, self._mix_uniform(policy).tolist(),
-                                      strict=True)),
+                "effective": dict(zip(self.languages, self._mix_uniform(policy).tolist(), strict=True)),
             })
         return lines
 
@@ -660,15 +344,16 @@ class LanguageRouter:
     def state_dict(self) -> dict:
         """Everything that determines future behaviour, as plain JSON types.
 
-        ``rows`` holds each key's statistics (``stats`` names them, per algorithm);
-        ``buffer`` the count and signal total per language not yet folded in. The
-        router has no mutable random state: its draws derive from ``config.seed``,
-        the step and the context. ``tau`` and ``eps`` are the current schedule values, for
-        reading only (they follow from the step).
+        ``config`` is ``dataclasses.asdict`` of the RouterConfig; ``rows`` holds each key's
+        statistics (``stats`` names them, per algorithm); ``buffer`` the count and signal
+        total per language not yet folded in. The router has no mutable random state:
+        its draws derive from ``config.seed``, the step and the context. ``tau`` and
+        ``eps`` are the current schedule values, for reading only (they follow from the step).
         """
         return {
             "version": STATE_VERSION,
-            "config": dict(self.config),
+            "languages": list(self.languages),
+            "config": asdict(self.config),
             "step": self.step,
             "tau": self.tau,
             "eps": self.eps,
@@ -678,20 +363,19 @@ class LanguageRouter:
         }
 
     def load_state_dict(self, state: dict) -> None:
-        """Restore a state saved by a router built with the same configuration."""
+        """Restore a state saved by a router with the same languages and configuration
+        (``log_every`` may differ); ValueError naming each difference otherwise."""
         if state.get("version") != STATE_VERSION:
-            raise ValueError(f"unsupported router state version {state.get('version')!r}")
-        different = sorted(
-            name for name in set(self.config) | set(state["config"])
-            if self.config.get(name) != state["config"].get(name)
-        )
+            raise ValueError(f"unsupported router state version {state.get('version')!r} "
+                             f"(this code reads version {STATE_VERSION})")
+        saved = {"languages": list(state["languages"]),
+                 **RouterConfig.from_dict(state["config"]).by_path(behaviour_only=True)}
+        current = {"languages": list(self.languages), **self.config.by_path(behaviour_only=True)}
+        different = [name for name in current if current[name] != saved[name]]
         if different:
             raise ValueError(
                 "router state was saved with a different configuration: "
-                + ", ".join(
-                    f"{name}={state['config'].get(name)!r} (this router: "
-                    f"{self.config.get(name)!r})" for name in different
-                )
+                + ", ".join(f"{name}={saved[name]!r} (this router: {current[name]!r})" for name in different)
             )
         shape = self._algo.fresh_row().shape
         rows = {key: np.array(row, dtype=float) for key, row in state["rows"].items()}
@@ -699,19 +383,25 @@ class LanguageRouter:
         for name, table, expected in (("rows", rows, shape), ("buffer", buffer, (2, shape[1]))):
             for key, array in table.items():
                 if array.shape != expected:
-                    raise ValueError(f"router state {name}[{key!r}] has shape {array.shape}, "
-                                     f"expected {expected}")
-        self.step = _check_int("step", state["step"], 0)
+                    raise ValueError(f"router state {name}[{key!r}] has shape {array.shape}, expected {expected}")
+        step = state["step"]
+        if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+            raise ValueError(f"router state step must be an integer >= 0, got {step!r}")
+        self.step = step
         self._rows = rows
         self._buffer = buffer
         self._policies.clear()
         self._distributions.clear()
 
     @classmethod
-    def from_state_dict(cls, state: dict, **options) -> LanguageRouter:
-        """Rebuild a router from its saved state; ``options`` may set log_path/log_every."""
-        config = dict(state["config"])
-        router = cls(config.pop("languages"), config.pop("algorithm"), **config, **options)
+    def from_state_dict(cls, state: dict, *, log_path: str | Path | None = None,
+                        log_every: int | None = None) -> LanguageRouter:
+        """Rebuild a router from its saved state, optionally logging to ``log_path`` every
+        ``log_every`` steps (default: as saved)."""
+        config = RouterConfig.from_dict(state["config"])
+        if log_every is not None:
+            config = replace(config, log_every=log_every)
+        router = cls(state["languages"], config=config, log_path=log_path)
         router.load_state_dict(state)
         return router
 
@@ -729,7 +419,5 @@ def records_from_groups(
     ]
 
 
-__all__ = [
-    "ALGORITHMS", "NORMALIZATIONS", "SIGNALS", "LanguageRouter", "RouterRecord", "Schedule",
-    "normalize_means", "prior_logits", "records_from_groups", "softmax",
-]
+__all__ = ["ALGORITHMS", "NORMALIZATIONS", "SIGNALS", "STATE_VERSION", "LanguageRouter", "RouterConfig",
+           "RouterRecord", "records_from_groups"]

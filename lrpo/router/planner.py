@@ -48,6 +48,37 @@ def _check_count(name: str, value, low: int) -> int:
     return int(value)
 
 
+def check_plan(method: str, languages: Iterable[str], k: int, k_on: int
+               ) -> tuple[tuple[str, ...], dict[str, float] | None]:
+    """Check a planner's settings without building one (or its router).
+
+    Returns the candidate languages as a tuple and the mix's weights (None unless
+    ``method`` is a mix string). Raises ValueError naming the setting: k < 1,
+    k_on outside [0, k], unknown or duplicate languages, an unknown method, a mix
+    naming a language outside the candidates, en-dominant without English.
+    """
+    k = _check_count("k", k, 1)
+    k_on = _check_count("k_on", k_on, 0)
+    if k_on > k:
+        raise ValueError(f"k_on ({k_on}) must not exceed k ({k})")
+    languages = validate_languages(languages)
+    if len(set(languages)) != len(languages):
+        raise ValueError(f"languages contains duplicates: {list(languages)}")
+    mix = None
+    if is_mix_string(method):
+        mix = parse_mix(method)
+        outside = [code for code in mix if code not in languages]
+        if outside:
+            raise ValueError(f"mix {method!r} names {outside}, which are not candidate languages "
+                             f"{list(languages)}")
+    elif method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; expected one of {', '.join(METHODS)} "
+                         "or a mix string like 'en:4,zh:2'")
+    if method == "en-dominant" and "en" not in languages:
+        raise ValueError("method 'en-dominant' needs 'en' among the candidate languages")
+    return tuple(languages), mix
+
+
 class RolloutPlanner:
     """Turns (question language, context) into the K response languages of its group."""
 
@@ -60,31 +91,9 @@ class RolloutPlanner:
         router: LanguageRouter | None = None,
         seed: int = 0,
     ):
-        self.k = _check_count("k", k, 1)
-        self.k_on = _check_count("k_on", k_on, 0)
-        if self.k_on > self.k:
-            raise ValueError(f"k_on ({k_on}) must not exceed k ({k})")
+        self.languages, self.mix = check_plan(method, languages, k, k_on)
+        self.k, self.k_on = int(k), int(k_on)
         self.seed = _check_count("seed", seed, 0)
-        self.languages: tuple[str, ...] = validate_languages(languages)
-        if len(set(self.languages)) != len(self.languages):
-            raise ValueError(f"languages contains duplicates: {list(self.languages)}")
-
-        self.mix: dict[str, float] | None = None
-        if is_mix_string(method):
-            self.mix = parse_mix(method)
-            outside = [code for code in self.mix if code not in self.languages]
-            if outside:
-                raise ValueError(
-                    f"mix {method!r} names {outside}, which are not candidate languages "
-                    f"{list(self.languages)}"
-                )
-        elif method not in METHODS:
-            raise ValueError(
-                f"unknown method {method!r}; expected one of {', '.join(METHODS)} "
-                "or a mix string like 'en:4,zh:2'"
-            )
-        if method == "en-dominant" and "en" not in self.languages:
-            raise ValueError("method 'en-dominant' needs 'en' among the candidate languages")
         if method == "lrpo":
             if router is None:
                 raise ValueError("method 'lrpo' needs a router (router=LanguageRouter(...))")

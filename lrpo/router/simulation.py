@@ -39,7 +39,7 @@ def updates_to_find_best(
     router = LanguageRouter(languages, algorithm, seed=seed, **router_options)
     reward_rng = np.random.default_rng([seed, 1])
     leading: list[bool] = []
-    for step in range(max_updates * router.update_every):
+    for step in range(max_updates * router.config.update_every):
         rng = np.random.default_rng([seed, 0, step])
         records = []
         for question in range(questions_per_step):
@@ -48,7 +48,7 @@ def updates_to_find_best(
                 success = reward_rng.random() < (p_best if language == best else p_other)
                 records.append(RouterRecord(context, language, float(success), question))
         router.update(records)
-        if router.step % router.update_every == 0:
+        if router.step % router.config.update_every == 0:
             probs = router.probs(context)
             leading.append(all(probs[best] > p for code, p in probs.items() if code != best))
     if not leading[-1]:

@@ -15,7 +15,8 @@ from pathlib import Path
 from trl import GRPOConfig
 
 from lrpo.languages import SEEN_LANGUAGES, UNSEEN_LANGUAGES, get_language
-from lrpo.router.language_router import ALGORITHMS, NORMALIZATIONS, SIGNALS
+from lrpo.router.algorithms import ALGORITHMS, NORMALIZATIONS
+from lrpo.router.config import FLAT_NAMES, SIGNALS, RouterConfig
 from lrpo.router.mixes import is_mix_string
 from lrpo.router.planner import METHODS
 from lrpo.tasks.prompts import LANGUAGE_CUES
@@ -56,22 +57,56 @@ class LRPOConfig(GRPOConfig):
     language_cue: str = field(default="instruction", metadata=_meta(
         "How the response language is asked for: 'instruction' (native sentence) or 'tag' (<|out_lang_xx|>)."))
 
-    # The language router (method 'lrpo').
-    router_algorithm: str = field(default="ema-softmax", metadata=_meta(f"One of {', '.join(ALGORITHMS)}."))
-    router_signal: str = field(default="reward", metadata=_meta(f"One of {', '.join(SIGNALS)}."))
+    # The language router (method 'lrpo'). Each router_<name> is RouterConfig's flat setting <name>
+    # (lrpo.router.config.FLAT_NAMES); the router's seed is the run's `seed`.
+    router_algorithm: str = field(default="ema-softmax", metadata=_meta(
+        f"The router's bandit algorithm, one of {', '.join(ALGORITHMS)}. The paper: ema-softmax (EMA of "
+        "z-scored mean rewards, softmax). Only the chosen algorithm's own settings are read and checked."))
+    router_signal: str = field(default="reward", metadata=_meta(
+        f"What the router learns from, one of {', '.join(SIGNALS)}: 'reward' (the paper: each rollout's reward) "
+        "or 'learning' (1 if the rollout's group had unequal rewards, i.e. a GRPO gradient, else 0)."))
     router_context: list[str] = field(default_factory=lambda: ["topic", "region"], metadata=_meta(
-        f"Which question fields form the router's context keys, from {', '.join(CONTEXT_FIELDS)}."))
-    router_tau: float = 1.0
-    router_tau_decay: float = 0.999
-    router_tau_floor: float = 0.3
-    router_eps: float = 0.2
-    router_eps_decay: float = 0.995
-    router_eps_floor: float = 0.0
-    router_alpha: float = 0.1
-    router_update_every: int = field(default=5, metadata=_meta("M: router updates are folded in every M steps."))
-    router_normalization: str = field(default="zscore", metadata=_meta(f"One of {', '.join(NORMALIZATIONS)}."))
-    router_prior: str | None = field(default=None, metadata=_meta("Mix string the router's rows start from."))
-    router_log_every: int = field(default=10, metadata=_meta("Steps between lines of router_log.jsonl."))
+        f"Which question fields form the router's context keys, from {', '.join(CONTEXT_FIELDS)}; each key "
+        "has its own table row and a context's rows are summed. The paper: topic, region."))
+    router_tau: float = field(default=1.0, metadata=_meta(
+        "Initial softmax temperature tau of the router's policy softmax(logits / tau) (ema-softmax, exp3); "
+        "lower is greedier. The paper: 1.0."))
+    router_tau_decay: float = field(default=0.999, metadata=_meta(
+        "Factor in (0, 1] applied to tau after every step. The paper: 0.999."))
+    router_tau_floor: float = field(default=0.3, metadata=_meta(
+        "Lowest tau, in (0, router_tau]. The paper: 0.3."))
+    router_eps: float = field(default=0.2, metadata=_meta(
+        "Initial weight eps in [0, 1] of the uniform mix, p = (1 - eps) * policy + eps / L, for every "
+        "algorithm: each language keeps at least eps / L. The paper: 0.2."))
+    router_eps_decay: float = field(default=0.995, metadata=_meta(
+        "Factor in (0, 1] applied to eps after every step. The paper: 0.995."))
+    router_eps_floor: float = field(default=0.0, metadata=_meta(
+        "Lowest eps, in [0, router_eps]. The paper: 0."))
+    router_alpha: float = field(default=0.1, metadata=_meta(
+        "ema-softmax's EMA rate alpha in (0, 1]: row <- (1 - alpha) * row + alpha * (normalised mean reward). "
+        "The paper: 0.1."))
+    router_update_every: int = field(default=5, metadata=_meta(
+        "M: the router buffers M steps of rollouts, then folds their mean rewards into its rows. The paper: 5."))
+    router_normalization: str = field(default="zscore", metadata=_meta(
+        f"How ema-softmax normalises a key's mean rewards across languages before the EMA, one of "
+        f"{', '.join(NORMALIZATIONS)}. The paper: zscore."))
+    router_prior: str | None = field(default=None, metadata=_meta(
+        "A mix string ('en:4,zh:2') whose log weights start every row of the router (ema-softmax, exp3). "
+        "None (the paper): rows start at 0, uniform."))
+    router_log_every: int = field(default=10, metadata=_meta(
+        "Steps between lines of router_log.jsonl (each context key's probabilities); logging only."))
+    router_ucb_c: float = field(default=0.5, metadata=_meta(
+        "ucb's exploration weight c >= 0 in the index mean + c * sqrt(log N / n). Not in the paper; 0.5 "
+        "(Hoeffding's width for rewards in [0, 1] would be 0.71, but a fold brings hundreds of rollouts)."))
+    router_thompson_sigma: float = field(default=0.5, metadata=_meta(
+        "thompson's reward noise sigma > 0, also the scale of its N(0, sigma^2) prior. Not in the paper; 0.5, "
+        "the largest standard deviation of a reward in [0, 1]."))
+    router_thompson_draws: int = field(default=512, metadata=_meta(
+        "thompson's posterior draws per context and fold, >= 1, that estimate each language's chance to win. "
+        "Not in the paper; 512 (Monte-Carlo error under about 0.02)."))
+    router_exp3_ix: float = field(default=0.01, metadata=_meta(
+        "exp3's implicit exploration gamma in (0, 1] (EXP3-IX): each reward estimate is r / (p + gamma), at most "
+        "1 / gamma. Not in the paper; 0.01."))
 
     # The reward.
     gate: str = field(default="hard", metadata=_meta(
@@ -147,12 +182,29 @@ class LRPOConfig(GRPOConfig):
             raise ValueError(f"eval_batch_size must be >= 1, got {self.eval_batch_size}")
         if self.train_limit is not None and self.train_limit < 1:
             raise ValueError(f"train_limit must be >= 1, got {self.train_limit}")
-        # The planner and the router validate the rest (mix strings, candidates, tau,
-        # eps, alpha, ...); build them now so a bad value fails before a model loads.
+        self.router_config()  # every router_* setting
+        # What depends on the task's languages (mix strings, candidates, K_on, the router
+        # prior) is checked without building the planner or the router: they are built
+        # once, by the trainer.
         from lrpo.tasks import get_task
-        from lrpo.training.setup import build_planner
+        from lrpo.training.setup import check_run_plan
 
-        build_planner(self, get_task(self.task))
+        check_run_plan(self, get_task(self.task))
+
+    def router_config(self) -> RouterConfig:
+        """The router's configuration from the router_* fields and ``seed``.
+
+        A bad value raises RouterConfigError (a ValueError) naming the LRPOConfig field
+        (``router_tau must be in (0.0, inf), got -1.0``).
+        """
+        settings = {setting: getattr(self, self.router_field(setting)) for setting in FLAT_NAMES.values()}
+        return RouterConfig.from_flat(settings, name=self.router_field)
+
+    @staticmethod
+    def router_field(setting: str) -> str:
+        """The field of a flat router setting (``lrpo.router.config.FLAT_NAMES``):
+        ``router_<setting>``, except that the router's ``seed`` is the run's own ``seed``."""
+        return "seed" if setting == "seed" else f"router_{setting}"
 
 
 # Presets and the command line

@@ -1,43 +1,39 @@
-"""From a config to the pieces of a run: languages, router, planner and training rows.
+"""From a config to the pieces of a run, each built once: languages, router,
+planner, the training set, the reward and the trainer.
 
 Kept apart from the trainer so that a config can be checked (and a run planned)
-without loading a model.
+without loading a model. The path of one training question: ``build_training_set``
+decodes it once into an ``Example`` and gives TRL a row that points at it
+(``example_index``); ``LRPOTrainer`` plans the K response languages of its group,
+rewrites each rollout's prompt and hands the ``Example`` object itself to the
+reward (``TaskReward``), which scores with the task's verifier and the language gate.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import asdict
-from functools import lru_cache
+from dataclasses import dataclass
 
 from lrpo.languages import SEEN_LANGUAGES
+from lrpo.router.algorithms.base import prior_logits
+from lrpo.router.config import FLAT_NAMES
 from lrpo.router.language_router import LanguageRouter
 from lrpo.router.mixes import is_mix_string, parse_mix
-from lrpo.router.planner import RolloutPlanner
+from lrpo.router.planner import RolloutPlanner, check_plan
+from lrpo.router.validation import RouterConfigError
 from lrpo.tasks import Example, Task, get_task
 
 
 def build_router(config, languages, log_path=None) -> LanguageRouter:
-    """The config's language router (errors name the config field)."""
+    """The language router of an LRPOConfig over ``languages``, logging to ``log_path``.
+
+    Errors name the LRPOConfig field: a bad router_* value (``config.router_config()``),
+    or a ``router_prior`` that names a language outside ``languages``.
+    """
+    router_config = config.router_config()
     try:
-        return LanguageRouter(
-            languages,
-            algorithm=config.router_algorithm,
-            signal=config.router_signal,
-            tau=config.router_tau, tau_decay=config.router_tau_decay, tau_floor=config.router_tau_floor,
-            eps=config.router_eps, eps_decay=config.router_eps_decay, eps_floor=config.router_eps_floor,
-            alpha=config.router_alpha,
-            update_every=config.router_update_every,
-            normalization=config.router_normalization,
-            prior=config.router_prior,
-            seed=config.seed,
-            log_path=log_path,
-            log_every=config.router_log_every,
-        )
-    except ValueError as e:
-        # The router names its own parameters ("tau must be ..."); name the config field.
-        raise ValueError(re.sub(r"^(\w+)", r"router_\1", str(e))) from None
+        return LanguageRouter(languages, config=router_config, log_path=log_path)
+    except RouterConfigError as err:  # only the prior is checked against the languages
+        raise err.renamed(config.router_field(FLAT_NAMES.get(err.field, err.field))) from None
 
 
 def train_languages(config, task: Task) -> list[str]:
@@ -60,14 +56,32 @@ def candidate_languages(config, task: Task) -> list[str]:
     return languages
 
 
+PLANNER_FIELDS = "rollout planner (method, candidate_languages, num_generations, k_on)"
+
+
+def check_run_plan(config, task: Task) -> None:
+    """Check the settings that need the task's languages — the planner's and the
+    router prior's — without building a planner or a router (``LRPOConfig`` calls
+    this before any model loads). Raises ValueError naming the fields."""
+    languages = candidate_languages(config, task)
+    try:
+        check_plan(config.method, languages, config.num_generations, config.k_on)
+    except ValueError as e:
+        raise ValueError(f"{PLANNER_FIELDS}: {e}") from None
+    if config.method == "lrpo" and config.router_prior:
+        try:
+            prior_logits(config.router_prior, languages)
+        except RouterConfigError as err:
+            raise err.renamed("router_prior") from None
+
+
 def build_planner(config, task: Task, log_path=None) -> RolloutPlanner:
+    """The run's rollout planner (and, for method 'lrpo', its router); settings were
+    checked by ``check_run_plan`` when the config was made."""
     languages = candidate_languages(config, task)
     router = build_router(config, languages, log_path) if config.method == "lrpo" else None
-    try:
-        return RolloutPlanner(config.method, languages, k=config.num_generations, k_on=config.k_on,
-                              router=router, seed=config.seed)
-    except ValueError as e:
-        raise ValueError(f"rollout planner (method, candidate_languages, num_generations, k_on): {e}") from None
+    return RolloutPlanner(config.method, languages, k=config.num_generations, k_on=config.k_on, router=router,
+                          seed=config.seed)
 
 
 def context_of(example: Example, task_name: str, fields) -> list[str]:
@@ -79,31 +93,53 @@ def context_of(example: Example, task_name: str, fields) -> list[str]:
     return keys or [f"task:{task_name}"]
 
 
-def example_to_json(example: Example) -> str:
-    return json.dumps(asdict(example), ensure_ascii=False)
+@dataclass(frozen=True)
+class TrainingSet:
+    """The training questions of a run, decoded once.
+
+    ``rows[i]`` is what TRL's sampler hands the trainer: ``prompt`` (chat messages
+    in the question's own language; the trainer rewrites it per rollout),
+    ``example_index`` (into ``examples``), ``question_lang`` and ``context`` (the
+    router's context keys). A dataset column cannot hold an ``Example``, so the rows
+    carry its index and the trainer puts the object itself into each rollout.
+    """
+
+    examples: tuple[Example, ...]
+    rows: tuple[dict, ...]
+
+    def dataset(self):
+        from datasets import Dataset
+
+        return Dataset.from_list(list(self.rows))
 
 
-@lru_cache(maxsize=65536)
-def example_from_json(text: str) -> Example:
-    """The Example a training row carries (cached: each row is read K times a step,
-    by the trainer and by the reward)."""
-    return Example(**json.loads(text))
+def build_training_set(config, task: Task) -> TrainingSet:
+    """One row per training question of ``config.train_split`` in the training languages.
+
+    Raises ValueError when the split gives no question (naming task and split).
+    """
+    examples = tuple(task.load(config.train_split, langs=train_languages(config, task),
+                               data_dir=config.data_dir, limit=config.train_limit))
+    if not examples:
+        raise ValueError(f"task {config.task!r} split {config.train_split!r} gave no training questions")
+    rows = tuple({
+        "prompt": task.prompt(example, example.lang, cue=config.language_cue),
+        "example_index": index,
+        "question_lang": example.lang,
+        "context": context_of(example, task.name, config.router_context),
+    } for index, example in enumerate(examples))
+    return TrainingSet(examples, rows)
 
 
-def build_train_rows(config, task: Task | None = None) -> list[dict]:
-    """One row per training question: its prompt in its own language (the trainer
-    rewrites it per rollout), the example itself, and its router context."""
-    task = task or get_task(config.task)
-    rows = []
-    for example in task.load(config.train_split, langs=train_languages(config, task),
-                             data_dir=config.data_dir, limit=config.train_limit):
-        rows.append({
-            "prompt": task.prompt(example, example.lang, cue=config.language_cue),
-            "example": example_to_json(example),
-            "question_lang": example.lang,
-            "context": context_of(example, task.name, config.router_context),
-        })
-    return rows
+def build_reward(config, task: Task):
+    """The TRL reward function of a run: the task's verifier × the language gate.
+
+    The gate tells apart the languages in play: the task's and the planner's candidates.
+    """
+    from lrpo.training.trl_reward import TaskReward
+
+    gate_languages = sorted(set(task.languages) | set(candidate_languages(config, task)))
+    return TaskReward(task, gate=config.gate, format_weight=config.format_weight, candidates=gate_languages)
 
 
 def resolve_model(config) -> str:
@@ -115,19 +151,13 @@ def resolve_model(config) -> str:
     return str(build_tiny_model(tiny_model_config(config.tiny_model)))
 
 
-def build_trainer(config, model: str | None = None):
-    from datasets import Dataset
-
-    from lrpo.tasks import get_task
+def build_trainer(config, model: str | None = None, reward_funcs=None):
+    """An ``LRPOTrainer`` for ``config``: task, training set and reward built once here,
+    planner and router once in the trainer. ``reward_funcs`` replaces the task reward
+    (tests record what it is asked)."""
     from lrpo.training.trainer import LRPOTrainer
-    from lrpo.training.trl_reward import TaskReward
 
     task = get_task(config.task)
-    rows = build_train_rows(config, task)
-    if not rows:
-        raise ValueError(f"task {config.task!r} split {config.train_split!r} gave no training questions")
-    # The gate tells apart the languages in play: the task's and the planner's candidates.
-    gate_languages = sorted(set(task.languages) | set(candidate_languages(config, task)))
-    reward = TaskReward(task, gate=config.gate, format_weight=config.format_weight, candidates=gate_languages)
-    return LRPOTrainer(model=model or resolve_model(config), reward_funcs=[reward], args=config,
-                       train_dataset=Dataset.from_list(rows))
+    training_set = build_training_set(config, task)
+    return LRPOTrainer(model=model or resolve_model(config), args=config, training_set=training_set, task=task,
+                       reward_funcs=reward_funcs or [build_reward(config, task)])

@@ -15,6 +15,12 @@ accelerate / DeepSpeed / FSDP, vLLM) is TRL's:
    with n = K, which would silently train on the wrong prompts when a group's
    prompts differ; here every rollout's own prompt is sent with n = 1.
 
+Maintenance: each override copies the signature of a private TRL method (TRL
+1.16, the pinned ``trl>=1.16,<1.17``) and calls the original; its comment names
+the method. ``tests/test_trl_contract.py`` fails loudly when TRL changes one of
+these signatures, which is the moment to re-read the TRL method before
+widening the pin.
+
 Groups and ranks: TRL's sampler lays each question's K rollouts next to each
 other in the global generation batch, and rank r holds the r-th contiguous
 slice. A rollout's global index therefore gives its group and its place in the
@@ -35,9 +41,9 @@ from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, get_last_checkpoin
 from trl import GRPOTrainer
 
 from lrpo.router.language_router import RouterRecord
-from lrpo.tasks import get_task
+from lrpo.tasks import Task, get_task
 from lrpo.training.config import LRPOConfig
-from lrpo.training.setup import build_planner, example_from_json
+from lrpo.training.setup import TrainingSet, build_planner
 
 ROUTER_STATE_FILE = "lrpo_router.json"
 
@@ -45,16 +51,25 @@ ROUTER_STATE_FILE = "lrpo_router.json"
 class LRPOTrainer(GRPOTrainer):
     """GRPOTrainer whose rollouts of one question are routed across response languages.
 
-    ``reward_funcs`` are TRL reward functions; each receives, besides TRL's own
-    arguments, the row columns ``example`` (JSON of the ``Example``),
-    ``response_lang``, ``question_lang`` and ``context``.
+    ``training_set`` holds the questions (``lrpo.training.setup.build_training_set``);
+    ``task`` is the run's task object (built from ``args.task`` when None), shared
+    with the reward so that a run builds it once. ``reward_funcs`` are TRL reward
+    functions; each receives, besides TRL's own arguments, per rollout the
+    question's ``Example`` (``example``), ``response_lang``, ``question_lang``,
+    ``context`` and ``group`` (the group's index in the generation batch).
     """
 
-    def __init__(self, model, reward_funcs, args: LRPOConfig, train_dataset=None, **kwargs):
+    def __init__(self, model, reward_funcs, args: LRPOConfig, training_set: TrainingSet, task: Task | None = None,
+                 **kwargs):
         if not isinstance(args, LRPOConfig):
             raise TypeError("LRPOTrainer needs an LRPOConfig")
-        super().__init__(model=model, reward_funcs=reward_funcs, args=args, train_dataset=train_dataset, **kwargs)
-        self.task = get_task(args.task)
+        if "train_dataset" in kwargs:
+            raise TypeError("LRPOTrainer takes training_set= (lrpo.training.setup.build_training_set), "
+                            "not train_dataset=")
+        super().__init__(model=model, reward_funcs=reward_funcs, args=args, train_dataset=training_set.dataset(),
+                         **kwargs)
+        self.examples = training_set.examples
+        self.task = task or get_task(args.task)
         log_path = Path(args.output_dir) / "router_log.jsonl" if self.accelerator.is_main_process else None
         self.planner = build_planner(args, self.task, log_path=log_path)
         self.router = self.planner.router
@@ -79,15 +94,17 @@ class LRPOTrainer(GRPOTrainer):
         return assigned
 
     def _generate_and_score_completions(self, inputs):
+        # Overrides GRPOTrainer._generate_and_score_completions(self, inputs) of TRL 1.16: route, then call it.
         training = self.model.training
         step = self.state.global_step
         routed = []
         assigned = self.plan_languages(inputs, step) if training else \
             [(row["question_lang"], -1) for row in inputs]
         for row, (language, group) in zip(inputs, assigned, strict=True):
-            example = example_from_json(row["example"])
+            example = self.examples[row["example_index"]]
             routed.append({
                 **row,
+                "example": example,
                 "prompt": self.task.prompt(example, language, cue=self.args.language_cue),
                 "response_lang": language,
                 "group": group,
@@ -97,11 +114,16 @@ class LRPOTrainer(GRPOTrainer):
     # -- 2. the router learns from the gathered rewards -------------------------------------------------------
 
     def _calculate_rewards(self, inputs, prompts, completions, completion_ids_list):
+        # Overrides GRPOTrainer._calculate_rewards(self, inputs, prompts, completions, completion_ids_list) of
+        # TRL 1.16, which returns the rewards of every rank's rollouts, (rollouts in the generation batch,
+        # reward functions), gathered in rank order.
         rewards_per_func = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
         if not self.model.training:
             return rewards_per_func
         local = [(tuple(row["context"]), row["response_lang"], row["group"]) for row in inputs]
         everything = gather_object(local)  # rank order, the same order as TRL's reward gather
+        # TRL sums the weighted rewards the same way right after this call, but keeps the sum local to
+        # _generate_and_score_completions: this is the only other place it is computed.
         weights = self.reward_weights.to(rewards_per_func.device).unsqueeze(0)
         totals = (rewards_per_func * weights).nansum(dim=1).tolist()
         if len(totals) != len(everything):
@@ -137,6 +159,8 @@ class LRPOTrainer(GRPOTrainer):
     # -- 3. vLLM server mode: every rollout's own prompt ----------------------------------------------------
 
     def _generate_single_turn(self, prompt_ids, images, multimodal_fields, num_generations, has_tool_images=False):
+        # Overrides GRPOTrainer._generate_single_turn of TRL 1.16 (same signature); TRL's main branch has
+        # already changed it, see tests/test_trl_contract.py.
         if self.use_vllm and getattr(self.vllm_generation, "mode", None) == "server":
             # The prompts of a group differ; n = K would send only the first one.
             num_generations = 1

@@ -1,7 +1,8 @@
 """The task's language-gated reward in the calling convention of TRL reward functions.
 
-TRL calls a reward function with the prompts, the completions and every dataset
-column as keyword lists. The LRPO trainer adds ``response_lang`` to each row;
+TRL calls a reward function with the prompts, the completions and every column
+of the rollouts' rows as keyword lists. The LRPO trainer puts into each row the
+question's ``Example`` object (``example``) and the rollout's ``response_lang``;
 this adapter scores each completion with ``lrpo.rewards.gated_reward.LanguageGatedReward``
 (verifier × language gate, + format bonus) and logs the components apart, so a
 run shows accuracy and language fidelity separately, overall and per language.
@@ -12,8 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from lrpo.rewards.gated_reward import LanguageGatedReward
-from lrpo.tasks import Task
-from lrpo.training.setup import example_from_json
+from lrpo.tasks import Example, Task
 
 
 def completion_text(completion) -> str:
@@ -32,9 +32,11 @@ class TaskReward:
         # TRL names the reward's metrics after it ("rewards/<name>/mean").
         self.__name__ = f"{task.name}_reward"
 
-    def __call__(self, prompts, completions, example, response_lang, log_metric=None, **_):
-        breakdowns = self.reward.batch([completion_text(c) for c in completions],
-                                       [example_from_json(ex) for ex in example], list(response_lang))
+    def __call__(self, prompts, completions, example: list[Example], response_lang: list[str], log_metric=None,
+                 **_) -> list[float]:
+        """One reward per completion; ``example[i]`` and ``response_lang[i]`` belong to completion i."""
+        breakdowns = self.reward.batch([completion_text(c) for c in completions], list(example),
+                                       list(response_lang))
         if log_metric is not None:
             self._log(breakdowns, response_lang, log_metric)
         return [b.total for b in breakdowns]
