@@ -28,7 +28,8 @@ from trl import GRPOConfig, GRPOTrainer  # noqa: E402
 
 from lrpo.tasks import get_task  # noqa: E402
 from lrpo.training.config import LRPOConfig  # noqa: E402
-from lrpo.training.setup import build_reward, build_trainer, build_training_set, resolve_model  # noqa: E402
+from lrpo.training.setup import build_reward, build_training_set, resolve_model  # noqa: E402
+from lrpo.training.trainer import LRPOTrainer  # noqa: E402
 
 LANGUAGES = ["de", "en", "es", "fr"]
 COMPLETION_TOKENS = 24
@@ -86,7 +87,7 @@ def main() -> None:
             trainer = GRPOTrainer(model=model, reward_funcs=[plain_reward], train_dataset=training_set.dataset(),
                                   args=GRPOConfig(**common_settings(str(work / "plain"), args.steps)))
         else:
-            trainer = build_trainer(lrpo_config(method), model)
+            trainer = LRPOTrainer.from_config(lrpo_config(method), model)
         return step_times(trainer)
 
     methods = ("plain GRPOTrainer", "grpo", "lrpo")

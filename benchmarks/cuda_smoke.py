@@ -26,7 +26,7 @@ from lrpo.evaluation.evaluator import evaluate  # noqa: E402
 from lrpo.evaluation.generation import HFGenerator  # noqa: E402
 from lrpo.tasks import get_task  # noqa: E402
 from lrpo.training.config import LRPOConfig  # noqa: E402
-from lrpo.training.setup import build_trainer  # noqa: E402
+from lrpo.training.trainer import LRPOTrainer  # noqa: E402
 from lrpo.training.trl_reward import TaskReward  # noqa: E402
 from tests.tiny_model import build_random_tiny_model  # noqa: E402
 
@@ -55,7 +55,8 @@ def main() -> None:
         learning_rate=1e-4, beta=0.01, bf16=cuda, use_cpu=not cuda, report_to="none", logging_steps=1,
         save_strategy="no", router_update_every=1, seed=0, disable_tqdm=True,
     )
-    trainer = build_trainer(config, str(model_dir), reward_funcs=[TaskReward(task, candidates=LANGUAGES)])
+    trainer = LRPOTrainer.from_config(config, str(model_dir),
+                                      reward_funcs=[TaskReward(task, candidates=LANGUAGES)])
     started = time.perf_counter()
     trainer.train()
     elapsed = time.perf_counter() - started

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lrpo.tasks import get_task
 from lrpo.training.config import LRPOConfig
-from lrpo.training.setup import build_trainer
+from lrpo.training.trainer import LRPOTrainer
 from lrpo.training.trl_reward import TaskReward
 
 
@@ -31,7 +31,8 @@ def main(model_dir: str, data_dir: str, output_dir: str) -> None:
                             "plans": {str(g): plan for g, plan in trainer.last_plans.items()}})
             return super().__call__(prompts, completions, example, response_lang, **kwargs)
 
-    trainer = build_trainer(config, model_dir, reward_funcs=[Recording(task, candidates=["de", "en", "ja", "zh"])])
+    trainer = LRPOTrainer.from_config(config, model_dir,
+                                      reward_funcs=[Recording(task, candidates=["de", "en", "ja", "zh"])])
     trainer.train()
     rank = trainer.accelerator.process_index
     out = Path(output_dir) / f"rank{rank}.json"

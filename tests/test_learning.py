@@ -14,7 +14,7 @@ import statistics
 from lrpo.models.tiny import build_tiny_model
 from lrpo.tasks import get_task
 from lrpo.training.config import LRPOConfig
-from lrpo.training.setup import build_trainer
+from lrpo.training.trainer import LRPOTrainer
 from lrpo.training.trl_reward import TaskReward
 
 STEPS = 24
@@ -29,7 +29,7 @@ def test_short_lrpo_run_raises_the_training_reward(tmp_path):
         use_cpu=True, bf16=False, report_to="none", logging_steps=1, save_strategy="no", seed=0,
         disable_tqdm=True,
     )
-    trainer = build_trainer(config, str(build_tiny_model(progress=False)),
+    trainer = LRPOTrainer.from_config(config, str(build_tiny_model(progress=False)),
                             reward_funcs=[TaskReward(task, candidates=list(task.languages))])
     trainer.train()
     rewards = [entry["reward"] for entry in trainer.state.log_history if "reward" in entry]

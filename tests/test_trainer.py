@@ -8,8 +8,7 @@ import pytest
 from lrpo.languages import get_language
 from lrpo.tasks import get_task
 from lrpo.training.config import LRPOConfig
-from lrpo.training.setup import build_trainer
-from lrpo.training.trainer import ROUTER_STATE_FILE
+from lrpo.training.trainer import ROUTER_STATE_FILE, LRPOTrainer
 from lrpo.training.trl_reward import TaskReward, completion_text
 from tests.tiny_model import build_random_tiny_model
 
@@ -54,7 +53,7 @@ class RecordingReward(TaskReward):
 def make_trainer(config, model_dir, reward=None):
     task = get_task(config.task)
     reward = reward or RecordingReward(task, candidates=TRAIN_LANGUAGES)
-    return build_trainer(config, str(model_dir), reward_funcs=[reward]), reward
+    return LRPOTrainer.from_config(config, str(model_dir), reward_funcs=[reward]), reward
 
 
 def test_lrpo_routes_each_group_and_feeds_the_router(model_dir, data_dir, tmp_path):

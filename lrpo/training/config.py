@@ -16,9 +16,12 @@ from trl import GRPOConfig
 
 from lrpo.languages import SEEN_LANGUAGES, UNSEEN_LANGUAGES, get_language
 from lrpo.router.algorithms import ALGORITHMS, NORMALIZATIONS
+from lrpo.router.algorithms.base import prior_logits
 from lrpo.router.config import FLAT_NAMES, SIGNALS, RouterConfig
-from lrpo.router.mixes import is_mix_string
-from lrpo.router.planner import METHODS
+from lrpo.router.mixes import is_mix_string, parse_mix
+from lrpo.router.planner import METHODS, check_plan
+from lrpo.router.validation import RouterConfigError
+from lrpo.tasks.base import Task
 from lrpo.tasks.prompts import LANGUAGE_CUES
 
 __all__ = ["LRPOConfig", "SEEN_LANGUAGES", "UNSEEN_LANGUAGES"]
@@ -187,7 +190,6 @@ class LRPOConfig(GRPOConfig):
         # prior) is checked without building the planner or the router: they are built
         # once, by the trainer.
         from lrpo.tasks import get_task
-        from lrpo.training.setup import check_run_plan
 
         check_run_plan(self, get_task(self.task))
 
@@ -205,6 +207,48 @@ class LRPOConfig(GRPOConfig):
         """The field of a flat router setting (``lrpo.router.config.FLAT_NAMES``):
         ``router_<setting>``, except that the router's ``seed`` is the run's own ``seed``."""
         return "seed" if setting == "seed" else f"router_{setting}"
+
+
+# What depends on the task's languages
+
+
+def train_languages(config, task: Task) -> list[str]:
+    """The question languages to train on: the configured ones, else the paper's
+    seen languages that the task's training split has."""
+    if config.train_languages:
+        return list(config.train_languages)
+    available = [code for code in SEEN_LANGUAGES if code in task.languages]
+    return available or list(task.languages)
+
+
+def candidate_languages(config, task: Task) -> list[str]:
+    """The response languages the planner may choose: the configured ones, else the
+    training languages (plus, for a mix string, the languages it names)."""
+    if config.candidate_languages:
+        return list(config.candidate_languages)
+    languages = train_languages(config, task)
+    if is_mix_string(config.method):
+        languages += [code for code in parse_mix(config.method) if code not in languages]
+    return languages
+
+
+PLANNER_FIELDS = "rollout planner (method, candidate_languages, num_generations, k_on)"
+
+
+def check_run_plan(config, task: Task) -> None:
+    """Check the settings that need the task's languages — the planner's and the
+    router prior's — without building a planner or a router (``LRPOConfig`` calls
+    this before any model loads). Raises ValueError naming the fields."""
+    languages = candidate_languages(config, task)
+    try:
+        check_plan(config.method, languages, config.num_generations, config.k_on)
+    except ValueError as e:
+        raise ValueError(f"{PLANNER_FIELDS}: {e}") from None
+    if config.method == "lrpo" and config.router_prior:
+        try:
+            prior_logits(config.router_prior, languages)
+        except RouterConfigError as err:
+            raise err.renamed("router_prior") from None
 
 
 # Presets and the command line

@@ -1,9 +1,9 @@
-"""From a config to the pieces of a run, each built once: languages, router,
-planner, the training set, the reward and the trainer.
+"""From a config to the pieces of a run, each built once: router, planner, the
+training set, the reward, and the model to train (``LRPOTrainer.from_config``
+puts them together).
 
-Kept apart from the trainer so that a config can be checked (and a run planned)
-without loading a model. The path of one training question: ``build_training_set``
-decodes it once into an ``Example`` and gives TRL a row that points at it
+Kept apart from the trainer so that a run can be planned without loading a
+model. The path of one training question: ``build_training_set`` decodes it once into an ``Example`` and gives TRL a row that points at it
 (``example_index``); ``LRPOTrainer`` plans the K response languages of its group,
 rewrites each rollout's prompt and hands the ``Example`` object itself to the
 reward (``TaskReward``), which scores with the task's verifier and the language gate.
@@ -13,14 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lrpo.languages import SEEN_LANGUAGES
-from lrpo.router.algorithms.base import prior_logits
 from lrpo.router.config import FLAT_NAMES
 from lrpo.router.language_router import LanguageRouter
-from lrpo.router.mixes import is_mix_string, parse_mix
-from lrpo.router.planner import RolloutPlanner, check_plan
+from lrpo.router.planner import RolloutPlanner
 from lrpo.router.validation import RouterConfigError
-from lrpo.tasks import Example, Task, get_task
+from lrpo.tasks import Example, Task
+from lrpo.training.config import candidate_languages, train_languages
 
 
 def build_router(config, languages, log_path=None) -> LanguageRouter:
@@ -36,48 +34,9 @@ def build_router(config, languages, log_path=None) -> LanguageRouter:
         raise err.renamed(config.router_field(FLAT_NAMES.get(err.field, err.field))) from None
 
 
-def train_languages(config, task: Task) -> list[str]:
-    """The question languages to train on: the configured ones, else the paper's
-    seen languages that the task's training split has."""
-    if config.train_languages:
-        return list(config.train_languages)
-    available = [code for code in SEEN_LANGUAGES if code in task.languages]
-    return available or list(task.languages)
-
-
-def candidate_languages(config, task: Task) -> list[str]:
-    """The response languages the planner may choose: the configured ones, else the
-    training languages (plus, for a mix string, the languages it names)."""
-    if config.candidate_languages:
-        return list(config.candidate_languages)
-    languages = train_languages(config, task)
-    if is_mix_string(config.method):
-        languages += [code for code in parse_mix(config.method) if code not in languages]
-    return languages
-
-
-PLANNER_FIELDS = "rollout planner (method, candidate_languages, num_generations, k_on)"
-
-
-def check_run_plan(config, task: Task) -> None:
-    """Check the settings that need the task's languages — the planner's and the
-    router prior's — without building a planner or a router (``LRPOConfig`` calls
-    this before any model loads). Raises ValueError naming the fields."""
-    languages = candidate_languages(config, task)
-    try:
-        check_plan(config.method, languages, config.num_generations, config.k_on)
-    except ValueError as e:
-        raise ValueError(f"{PLANNER_FIELDS}: {e}") from None
-    if config.method == "lrpo" and config.router_prior:
-        try:
-            prior_logits(config.router_prior, languages)
-        except RouterConfigError as err:
-            raise err.renamed("router_prior") from None
-
-
 def build_planner(config, task: Task, log_path=None) -> RolloutPlanner:
-    """The run's rollout planner (and, for method 'lrpo', its router); settings were
-    checked by ``check_run_plan`` when the config was made."""
+    """The run's rollout planner (and, for method 'lrpo', its router); its settings were
+    checked by ``lrpo.training.config.check_run_plan`` when the config was made."""
     languages = candidate_languages(config, task)
     router = build_router(config, languages, log_path) if config.method == "lrpo" else None
     return RolloutPlanner(config.method, languages, k=config.num_generations, k_on=config.k_on, router=router,
@@ -149,15 +108,3 @@ def resolve_model(config) -> str:
     from lrpo.models.tiny import build_tiny_model, tiny_model_config
 
     return str(build_tiny_model(tiny_model_config(config.tiny_model)))
-
-
-def build_trainer(config, model: str | None = None, reward_funcs=None):
-    """An ``LRPOTrainer`` for ``config``: task, training set and reward built once here,
-    planner and router once in the trainer. ``reward_funcs`` replaces the task reward
-    (tests record what it is asked)."""
-    from lrpo.training.trainer import LRPOTrainer
-
-    task = get_task(config.task)
-    training_set = build_training_set(config, task)
-    return LRPOTrainer(model=model or resolve_model(config), args=config, training_set=training_set, task=task,
-                       reward_funcs=reward_funcs or [build_reward(config, task)])

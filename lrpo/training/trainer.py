@@ -43,7 +43,7 @@ from trl import GRPOTrainer
 from lrpo.router.language_router import RouterRecord
 from lrpo.tasks import Task, get_task
 from lrpo.training.config import LRPOConfig
-from lrpo.training.setup import TrainingSet, build_planner
+from lrpo.training.setup import TrainingSet, build_planner, build_reward, build_training_set, resolve_model
 
 ROUTER_STATE_FILE = "lrpo_router.json"
 
@@ -74,6 +74,16 @@ class LRPOTrainer(GRPOTrainer):
         self.planner = build_planner(args, self.task, log_path=log_path)
         self.router = self.planner.router
         self.last_plans: dict[int, list[str]] = {}
+
+    @classmethod
+    def from_config(cls, config: LRPOConfig, model: str | None = None, reward_funcs=None) -> LRPOTrainer:
+        """The trainer of a run: task, training set and reward built once here, planner and
+        router once in ``__init__``. ``model`` defaults to ``config.model`` (else the tiny
+        offline model); ``reward_funcs`` replaces the task reward (tests record what it is asked)."""
+        task = get_task(config.task)
+        return cls(model=model or resolve_model(config), args=config,
+                   training_set=build_training_set(config, task), task=task,
+                   reward_funcs=reward_funcs or [build_reward(config, task)])
 
     # -- 1. one response language per rollout ---------------------------------------------------------------
 
