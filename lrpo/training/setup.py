@@ -3,10 +3,11 @@ training set, the reward, and the model to train (``LRPOTrainer.from_config``
 puts them together).
 
 Kept apart from the trainer so that a run can be planned without loading a
-model. The path of one training question: ``build_training_set`` decodes it once into an ``Example`` and gives TRL a row that points at it
-(``example_index``); ``LRPOTrainer`` plans the K response languages of its group,
-rewrites each rollout's prompt and hands the ``Example`` object itself to the
-reward (``TaskReward``), which scores with the task's verifier and the language gate.
+model. The path of one training question: ``build_training_set`` decodes it once
+into an ``Example`` and gives TRL a row that points at it (``example_index``);
+``LRPOTrainer`` plans the K response languages of its group, rewrites each
+rollout's prompt and hands the ``Example`` object itself to the reward
+(``TaskReward``), which scores with the task's verifier and the language gate.
 """
 
 from __future__ import annotations
