@@ -109,7 +109,7 @@ def run_benchmark(benchmark: Benchmark, data_dir: str | None, timeout: float) ->
 
 
 def summary_table(results: list[dict]) -> str:
-    from lrpo.evaluation.scorecard import render_table
+    from lrpo.evaluation.tables import render_table
 
     rows = []
     for result in results:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from lrpo.evaluation.evaluator import SAME, evaluate
 from lrpo.evaluation.generation import BACKENDS
-from lrpo.evaluation.scorecard import format_comparison_table, format_table
+from lrpo.evaluation.tables import format_comparison_table, format_table
 from lrpo.tasks.prompts import LANGUAGE_CUES
 
 

@@ -4,7 +4,8 @@
     python -m lrpo.leaderboard append runs/x/scorecard.json --rollout-budget 8
     python -m lrpo.leaderboard import-lm-eval runs/lm-eval     # lm_eval's results_*.json of lrpo_* tasks
 
-The leaderboards themselves (files, locking, grouping) are ``lrpo.evaluation.leaderboard``.
+The leaderboards themselves (files, locking) are ``lrpo.evaluation.leaderboard``, their Markdown
+``lrpo.evaluation.leaderboard_markdown`` and the import ``lrpo.evaluation.lm_eval_import``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from lrpo.evaluation.leaderboard import DEFAULT_DIR, LM_EVAL_METHOD, append_scorecard, import_lm_eval, render
+from lrpo.evaluation.leaderboard import DEFAULT_DIR, append_scorecard, render
+from lrpo.evaluation.lm_eval_import import LM_EVAL_METHOD, import_lm_eval
 
 # Command line
 

@@ -16,8 +16,8 @@ from lrpo.evaluation.leaderboard import (
     find_runs,
     markdown_path,
     read_rows,
-    render_markdown,
 )
+from lrpo.evaluation.leaderboard_markdown import render_markdown
 from lrpo.evaluation.scorecard import build_scorecard
 from lrpo.leaderboard import main
 from tests.conftest import REPO_ROOT
@@ -96,6 +96,10 @@ def test_a_run_id_cannot_be_appended_twice(tmp_path):
     with pytest.raises(ValueError, match="'once' is already on the leaderboard"):
         append_scorecard(card, tmp_path, run_id="once")
     assert len(read_rows(csv_path("mgsm", tmp_path))) == 1
+    # A caller re-recording runs under ids derived from what they are asks to skip those already there.
+    assert append_scorecard(card, tmp_path, run_id="once", skip_existing=True) is None
+    assert append_scorecard(card, tmp_path, run_id="twice", skip_existing=True) == csv_path("mgsm", tmp_path)
+    assert [row["run_id"] for row in read_rows(csv_path("mgsm", tmp_path))] == ["once", "twice"]
 
 
 CONCURRENT_APPENDER = textwrap.dedent("""

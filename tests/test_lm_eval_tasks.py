@@ -16,7 +16,8 @@ from transformers import AutoModelForCausalLM
 
 from lrpo.evaluation.evaluator import evaluate
 from lrpo.evaluation.generation import render_prompt
-from lrpo.evaluation.leaderboard import LOGLIKELIHOOD_SPLIT, lm_eval_scorecards, read_rows
+from lrpo.evaluation.leaderboard import read_rows
+from lrpo.evaluation.lm_eval_import import LOGLIKELIHOOD_SPLIT, lm_eval_scorecards
 from lrpo.evaluation.lm_eval_tasks import hooks, include_path
 from lrpo.evaluation.lm_eval_tasks.cli import lm_eval_argv
 from lrpo.languages import MGSM_LANGUAGES, MMATH_LANGUAGES, POLYMATH_LANGUAGES, XCOPA_LANGUAGES

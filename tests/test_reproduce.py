@@ -1,8 +1,9 @@
 """benchmarks/reproduce.py and the paper's numbers it prints beside its tables.
 
-The tables themselves take minutes to hours; here the plans, the configuration
-hash and the cache are checked, with one real micro run (one training step on a
-random tiny model) to show that a finished row is taken from the cache.
+The tables themselves take minutes to hours; here the plans, the run key
+(``lrpo.evaluation.run_cache``) and the cache are checked, with one real micro run
+(one training step on a random tiny model) to show that a finished row is taken
+from the cache.
 """
 
 import csv
@@ -15,7 +16,10 @@ from pathlib import Path
 import pytest
 import torch
 
+from lrpo.evaluation.run_cache import run_key
+from lrpo.evaluation.tables import paper_numbers_table, replace_section
 from lrpo.tasks import get_task
+from lrpo.training import pipeline
 from lrpo.training.config import parse_config
 from tests.tiny_model import build_random_tiny_model
 
@@ -89,12 +93,28 @@ def test_design_headline_numbers_are_recorded_exactly():
         assert recorded.get(key) == value, key
 
 
+def _paper_table(number: int) -> str:
+    rows = [(row.label, row.paper_method) for row in reproduce.TABLES[number].rows]
+    return paper_numbers_table(number, rows, reproduce.load_paper_results())
+
+
 def test_paper_table_shows_the_recorded_numbers_and_marks_the_missing():
-    text = reproduce.paper_table(reproduce.TABLES[2], reproduce.load_paper_results())
+    text = _paper_table(2)
     assert "| Uniform mix | - |" in text and "| LRPO | 0.26 |" in text
-    assert "38.25" in reproduce.paper_table(reproduce.TABLES[1], reproduce.load_paper_results())
-    ablations = reproduce.paper_table(reproduce.TABLES[4], reproduce.load_paper_results())
+    assert "38.25" in _paper_table(1)
+    ablations = _paper_table(4)
     assert "Table 4 numbers were recovered" in ablations and "| LRPO, UCB router | - |" in ablations
+
+
+def test_a_table_section_replaces_its_own_and_keeps_the_others_in_order():
+    def section(number: int, body: str) -> str:
+        return f"<!-- reproduce table {number} -->\n{body}\n<!-- end reproduce table {number} -->"
+
+    text = replace_section("", 4, section(4, "four"))
+    text = replace_section(text, 1, section(1, "one"))
+    text = replace_section(text, 4, section(4, "four again"))
+    assert text.startswith("# The paper's tables")
+    assert text.index("one") < text.index("four again") and "four\n" not in text
 
 
 # Plans
@@ -143,31 +163,34 @@ def test_paper_scale_without_a_gpu_says_so(capsys):
     assert "no CUDA GPU" in capsys.readouterr().err
 
 
-# The configuration hash and the cache
+# The run key and the cache
 
 
 def _config(model: str, *flags: str):
     return parse_config(["--config", "quick", "--method", "lrpo", "--model", model, *flags])
 
 
-def test_config_hash_is_stable_and_follows_what_changes_the_result(random_model, tmp_path):
-    base = reproduce.config_hash(_config(random_model, "--output_dir", "a"), random_model)
-    assert reproduce.config_hash(_config(random_model, "--output_dir", "a"), random_model) == base
+def _base_key(config, model: str) -> str:
+    return run_key(config, model, pipeline.evaluation_settings(config))
+
+
+def test_run_key_is_stable_and_follows_what_changes_the_result(random_model, tmp_path):
+    base = run_key(_config(random_model, "--output_dir", "a"), random_model)
+    assert run_key(_config(random_model, "--output_dir", "a"), random_model) == base
     # Where a run writes and how it logs do not change what it computes.
-    assert reproduce.config_hash(_config(random_model, "--output_dir", "b", "--logging_steps", "7"),
-                                 random_model) == base
+    assert run_key(_config(random_model, "--output_dir", "b", "--logging_steps", "7"), random_model) == base
     for flags in (("--learning_rate", "3e-5"), ("--seed", "1"), ("--router_algorithm", "ucb"),
                   ("--eval_limit", "7")):
-        assert reproduce.config_hash(_config(random_model, "--output_dir", "a", *flags), random_model) != base
+        assert run_key(_config(random_model, "--output_dir", "a", *flags), random_model) != base
     # The model enters by its files, not by its path.
     copy = tmp_path / "copy"
     copy.mkdir()
     for path in Path(random_model).iterdir():
         (copy / path.name).write_bytes(path.read_bytes())
-    assert reproduce.config_hash(_config(random_model, "--output_dir", "a"), str(copy)) == base
+    assert run_key(_config(random_model, "--output_dir", "a"), str(copy)) == base
     # Any change to its files is another model.
     (copy / "config.json").write_text((copy / "config.json").read_text() + "\n")
-    assert reproduce.config_hash(_config(random_model, "--output_dir", "a"), str(copy)) != base
+    assert run_key(_config(random_model, "--output_dir", "a"), str(copy)) != base
 
 
 def test_data_directory_enters_the_hash_only_of_tasks_that_read_it(random_model, data_dir, tmp_path,
@@ -175,22 +198,39 @@ def test_data_directory_enters_the_hash_only_of_tasks_that_read_it(random_model,
     for task, reads in (("arith", False), ("mgsm", True)):
         monkeypatch.delenv("LRPO_DATA_DIR", raising=False)
         config = _config(random_model, "--task", task, "--train_languages", "en", "--output_dir", "a")
-        without = reproduce.config_hash(config, random_model)
+        without = run_key(config, random_model)
         monkeypatch.setenv("LRPO_DATA_DIR", str(data_dir))
-        assert (reproduce.config_hash(config, random_model) != without) is reads
+        assert (run_key(config, random_model) != without) is reads
     # The tiny model's name does not enter either: the model's files do.
     smoke = _config(random_model, "--output_dir", "a", "--tiny_model", "smoke")
-    assert reproduce.config_hash(smoke, random_model) == reproduce.config_hash(
-        _config(random_model, "--output_dir", "a"), random_model)
+    assert run_key(smoke, random_model) == run_key(_config(random_model, "--output_dir", "a"), random_model)
 
 
-def test_base_evaluation_hash_ignores_training_fields(random_model):
+def test_base_evaluation_key_ignores_training_fields(random_model):
     config = _config(random_model, "--output_dir", "a")
     other = _config(random_model, "--output_dir", "a", "--learning_rate", "3e-5", "--method", "grpo")
-    assert (reproduce.config_hash(config, random_model, evaluation_only=True)
-            == reproduce.config_hash(other, random_model, evaluation_only=True))
-    assert reproduce.config_hash(config, random_model, evaluation_only=True) != reproduce.config_hash(
-        config, random_model)
+    assert _base_key(config, random_model) == _base_key(other, random_model)
+    assert _base_key(config, random_model) != run_key(config, random_model)
+
+
+def test_the_pipeline_caches_the_base_model_under_reproduces_key(random_model, tmp_path, monkeypatch):
+    """One recipe: the base row of a table and ``pipeline.base_scorecard`` key the
+    same config and model alike, so their caches cannot disagree."""
+    monkeypatch.setenv("LRPO_CACHE_DIR", str(tmp_path / "lrpo-cache"))
+    args = reproduce.build_parser().parse_args(["--table", "1", "--quick", "--model", random_model,
+                                                "--work-dir", str(tmp_path / "work")])
+    jobs, model, label = reproduce.plan_jobs(list(reproduce.TABLES[1].rows), reproduce.TinyRunner(args), args)
+    base = next(job for job in jobs if job.row.method is None)
+    scored_into = []
+
+    def evaluate_model(config, model, method, output_dir, label):  # where the real one would write
+        scored_into.append(Path(output_dir))
+        return {"model": label}
+
+    monkeypatch.setattr(pipeline, "evaluate_model", evaluate_model)
+    pipeline.base_scorecard(base.config, model, label)
+    assert scored_into == [tmp_path / "lrpo-cache" / "base_scorecards" / base.key]
+    assert len({job.key for job in jobs}) == len(jobs)  # and every trained run has a key of its own
 
 
 def test_a_finished_row_is_taken_from_the_cache(random_model, tmp_path, capsys, monkeypatch):
@@ -202,7 +242,11 @@ def test_a_finished_row_is_taken_from_the_cache(random_model, tmp_path, capsys, 
     assert reproduce.main(argv) == 0
     first = capsys.readouterr().out
     assert "base (once): running" in first and "grpo (seed 0): running" in first
-    assert len(list((tmp_path / "work" / "cache").glob("*.json"))) == 2
+    cached = sorted((tmp_path / "work" / "cache").glob("*.json"))
+    assert len(cached) == 2
+    # The base row went through the pipeline's base-model cache, under the same key.
+    assert all((tmp_path / "lrpo-cache" / "base_scorecards" / path.stem / "scorecard.json").is_file()
+               == ('"row": "base"' in path.read_text()) for path in cached)
     written = output.read_text(encoding="utf-8")
     assert "## Table 1" in written and "python benchmarks/reproduce.py --table 1" in written
     assert "| GRPO |" in written and "| Base model |" in written

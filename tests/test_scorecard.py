@@ -5,14 +5,9 @@ import json
 
 import pytest
 
-from lrpo.evaluation.scorecard import (
-    aggregate_scorecards,
-    bootstrap_intervals,
-    build_scorecard,
-    format_comparison_table,
-    format_table,
-    with_baseline,
-)
+from lrpo.evaluation.aggregate import aggregate_scorecards, mean, mean_std
+from lrpo.evaluation.scorecard import bootstrap_intervals, build_scorecard, with_baseline
+from lrpo.evaluation.tables import format_comparison_table, format_table
 
 # Parallel items q0..q3 in three languages: which are answered correctly.
 #        de     en     sw
@@ -202,6 +197,14 @@ def test_aggregate_gives_mean_and_sample_std_over_three_seeds():
     assert aggregate["worst_language"] == "en"
     single = aggregate_scorecards(cards[:1])
     assert single["average"]["std"] is None
+
+
+def test_mean_skips_nulls_and_does_not_depend_on_the_order_of_the_values():
+    assert mean([0.5, None, 0.25]) == 0.375 and mean([None]) is None and mean([]) is None
+    # A plain running sum gives 0.09999999999999999 here: the same values in another order would differ.
+    assert mean([0.1] * 10) == 0.1
+    assert mean_std([0.1] * 10) == {"mean": 0.1, "std": pytest.approx(0.0), "n": 10}
+    assert mean_std([None, None]) is None
 
 
 def test_aggregate_skips_null_consistency_and_rejects_mixed_runs():

@@ -4,9 +4,15 @@
 - ``evaluator``: ``evaluate()``, the task's prompt, verifier and language gate on
   every question, into a scorecard (command line: ``python -m lrpo.evaluate``).
 - ``scorecard``: the per-run scorecard (accuracy, fidelity, seen/unseen,
-  consistency, bootstrap intervals), seed aggregation, and its tables.
-- ``leaderboard``: per-task CSV records of every run and their Markdown tables
-  (command line: ``python -m lrpo.leaderboard``).
+  consistency, bootstrap intervals) and its comparison with a baseline.
+- ``aggregate``: the one ``mean`` / ``mean_std``, and seed aggregation.
+- ``tables``: scorecard, comparison and reproduced-paper tables.
+- ``leaderboard``: per-task CSV records of every run (command line:
+  ``python -m lrpo.leaderboard``); ``leaderboard_markdown`` renders them,
+  ``lm_eval_import`` records lm-eval results on them.
+- ``run_cache``: the identity (hash) of a run's configuration, model and task,
+  and the cache of finished runs keyed by it.
+- ``atomic``: the project's one atomic file write.
 - ``plots``: accuracy by language, training curves, router probabilities.
 - ``lm_eval_tasks``: the same benchmarks as lm-evaluation-harness tasks.
 """

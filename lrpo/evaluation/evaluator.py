@@ -24,7 +24,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lrpo.evaluation.generation import make_generator
-from lrpo.evaluation.scorecard import build_scorecard, format_table, with_baseline
+from lrpo.evaluation.scorecard import build_scorecard, with_baseline
+from lrpo.evaluation.tables import format_table
 from lrpo.languages import get_language
 from lrpo.manifest import git_commit
 from lrpo.rewards.gated_reward import LanguageGate

@@ -8,9 +8,11 @@ evaluation.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, ClassVar
 
 from lrpo.languages import get_language
+from lrpo.tasks.data import resolve_data_dir
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,15 @@ class Task:
                 raise ValueError(f"task {self.name!r} has no language {code!r}; available: "
                                  f"{', '.join(available)}")
         return tuple(langs)
+
+    def check_load(self, split: str, langs, data_dir=None, available=None
+                   ) -> tuple[tuple[str, ...], Path | None]:
+        """How a ``load`` that reads files begins: the split and languages checked, and
+        the directory to read — ``data_dir``, else the task's own ``data_dir`` attribute
+        (given at construction), else ``$LRPO_DATA_DIR``; None means the hub."""
+        self.check_split(split)
+        langs = self.check_langs(langs, available)
+        return langs, resolve_data_dir(data_dir if data_dir is not None else getattr(self, "data_dir", None))
 
     def __repr__(self) -> str:
         return f"<task {self.name}: {len(self.languages)} languages>"

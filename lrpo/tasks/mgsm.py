@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lrpo.languages import MGSM_LANGUAGES
 from lrpo.tasks.base import Example, Message, Task, apply_limit
-from lrpo.tasks.data import DataError, load_hub_dataset, read_jsonl, read_tsv, resolve_data_dir
+from lrpo.tasks.data import DataError, load_hub_dataset, read_jsonl, read_tsv
 from lrpo.tasks.final_number import FinalNumberVerifier
 from lrpo.tasks.numbers import parse_gold_number
 from lrpo.tasks.prompts import format_decimal, user_turn
@@ -54,8 +54,7 @@ class MGSMTask(FinalNumberVerifier, Task):
     def load(self, split="test", langs=None, data_dir=None, limit=None) -> list[Example]:
         self.check_split(split)
         available = self.languages if split != "train" else ("en",) + TRAIN_TRANSLATED
-        langs = self.check_langs(langs, available)
-        root = resolve_data_dir(data_dir if data_dir is not None else self.data_dir)
+        langs, root = self.check_load(split, langs, data_dir, available)
         examples = []
         for lang in langs:
             if split == "test":

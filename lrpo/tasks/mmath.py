@@ -21,7 +21,6 @@ from lrpo.tasks.data import (
     load_hub_dataset,
     read_json_array,
     read_jsonl,
-    resolve_data_dir,
 )
 from lrpo.tasks.math_answers import extract_math_answer, math_answers_equal
 from lrpo.tasks.prompts import user_turn
@@ -62,9 +61,7 @@ class MMathTask(_MathTask):
         self.data_dir = data_dir
 
     def load(self, split="test", langs=None, data_dir=None, limit=None) -> list[Example]:
-        self.check_split(split)
-        langs = self.check_langs(langs)
-        root = resolve_data_dir(data_dir if data_dir is not None else self.data_dir)
+        langs, root = self.check_load(split, langs, data_dir)
         if root is None:
             raise RuntimeError(
                 "MMATH has no Hugging Face hub copy under a known id; download mmath/<lang>.json "
@@ -96,9 +93,7 @@ class PolyMathTask(_MathTask):
         self.splits = ("test",) + POLYMATH_LEVELS
 
     def load(self, split="test", langs=None, data_dir=None, limit=None) -> list[Example]:
-        self.check_split(split)
-        langs = self.check_langs(langs)
-        root = resolve_data_dir(data_dir if data_dir is not None else self.data_dir)
+        langs, root = self.check_load(split, langs, data_dir)
         if split != "test":
             levels = (split,)
         else:

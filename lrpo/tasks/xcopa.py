@@ -21,7 +21,7 @@ from pathlib import Path
 from lrpo.languages import XCOPA_LANGUAGES, get_language
 from lrpo.tasks.answers import committed_answer
 from lrpo.tasks.base import Example, Message, Task, apply_limit
-from lrpo.tasks.data import DataError, load_hub_dataset, read_jsonl, resolve_data_dir
+from lrpo.tasks.data import DataError, load_hub_dataset, read_jsonl
 from lrpo.tasks.numbers import find_numbers, normalize_digits
 from lrpo.tasks.prompts import format_decimal, user_turn
 
@@ -84,9 +84,7 @@ class XCOPATask(Task):
         self.data_dir = data_dir
 
     def load(self, split="test", langs=None, data_dir=None, limit=None) -> list[Example]:
-        self.check_split(split)
-        langs = self.check_langs(langs)
-        root = resolve_data_dir(data_dir if data_dir is not None else self.data_dir)
+        langs, root = self.check_load(split, langs, data_dir)
         relations = self._relations(root, split)
         examples = []
         for lang in langs:

@@ -14,18 +14,15 @@ What ``python -m lrpo.train`` does after parsing its config:
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from pathlib import Path
 
+from lrpo.evaluation.aggregate import mean
 from lrpo.evaluation.evaluator import evaluate
 from lrpo.evaluation.leaderboard import append_scorecard, find_runs
-from lrpo.evaluation.scorecard import format_comparison_table, with_baseline
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("LRPO_CACHE_DIR") or Path.home() / ".cache" / "lrpo")
+from lrpo.evaluation.run_cache import run_key
+from lrpo.evaluation.scorecard import with_baseline
+from lrpo.evaluation.tables import format_comparison_table
 
 
 def model_label(config, model: str) -> str:
@@ -33,48 +30,53 @@ def model_label(config, model: str) -> str:
     return config.model or f"tiny:{Path(model).name}"
 
 
+def rollouts_per_step(args, processes: int) -> int:
+    """Rollouts generated per optimizer step: batch per device x accumulation x processes."""
+    return args.per_device_train_batch_size * args.gradient_accumulation_steps * processes
+
+
 def rollout_budget(trainer) -> int:
     """Rollouts generated in training: per step (batch x accumulation x processes) x steps."""
-    args = trainer.args
-    processes = trainer.accelerator.num_processes
-    per_step = args.per_device_train_batch_size * args.gradient_accumulation_steps * processes
-    return per_step * trainer.state.global_step
+    return rollouts_per_step(trainer.args, trainer.accelerator.num_processes) * trainer.state.global_step
 
 
 def evaluation_settings(config) -> dict:
+    """The keyword arguments of ``lrpo.evaluation.evaluator.evaluate`` (besides task,
+    model and naming) that every model of a run is scored under: split, languages,
+    limit, data directory, language cue, batch size, answer length (tokens) and the
+    seen languages (those trained on: ``train_languages``, else the task's default)."""
+    from lrpo.tasks import get_task
+    from lrpo.training.setup import train_languages
+
     return {
         "split": config.eval_split, "langs": config.eval_languages, "limit": config.eval_limit,
         "data_dir": config.data_dir, "cue": config.language_cue, "batch_size": config.eval_batch_size,
         "max_new_tokens": config.eval_max_new_tokens or config.max_completion_length,
-        "seen_languages": config.train_languages,
+        "seen_languages": train_languages(config, get_task(config.task)),
     }
 
 
 def evaluate_model(config, model: str, method: str | None, output_dir, label: str) -> dict:
-    settings = evaluation_settings(config)
-    seen = settings.pop("seen_languages")
+    """Score ``model`` (an id or directory) under ``evaluation_settings(config)``;
+    its outputs go to ``output_dir`` and it is listed as ``label``."""
     return evaluate(config.task, model, method=method, seed=config.seed, output_dir=output_dir, model_name=label,
-                    seen_languages=seen or _default_seen(config), device="cpu" if config.use_cpu else None,
-                    **settings)
-
-
-def _default_seen(config):
-    from lrpo.tasks import get_task
-    from lrpo.training.setup import train_languages
-
-    return train_languages(config, get_task(config.task))
+                    device="cpu" if config.use_cpu else None, **evaluation_settings(config))
 
 
 def base_scorecard(config, model: str, label: str) -> dict:
-    """The untrained model's scorecard, computed once per model and evaluation setting."""
-    data_dir = config.data_dir or os.environ.get("LRPO_DATA_DIR")
-    key_fields = {"model": label, "model_path": str(model), "task": config.task,
-                  "data_dir": str(Path(data_dir).resolve()) if data_dir else None,
-                  **{k: v for k, v in evaluation_settings(config).items() if k != "data_dir"}}
-    key = hashlib.sha256(json.dumps(key_fields, sort_keys=True, default=str).encode()).hexdigest()[:16]
-    path = cache_dir() / "base_scorecards" / key / "scorecard.json"
+    """The untrained model's scorecard, computed once per model and evaluation setting.
+
+    Cached in ``$LRPO_CACHE_DIR/base_scorecards/<key>/`` (default ``~/.cache/lrpo``)
+    under the key of ``lrpo.evaluation.run_cache.run_key``, the one that
+    ``benchmarks/reproduce.py`` gives its base-model row. The key holds the model's
+    files, not its name, so a hit is relabelled ``label``.
+    """
+    from lrpo.models.tiny import default_cache_dir
+
+    key = run_key(config, model, evaluation=evaluation_settings(config))
+    path = default_cache_dir() / "base_scorecards" / key / "scorecard.json"
     if path.is_file():
-        return json.loads(path.read_text())
+        return {**json.loads(path.read_text()), "model": label}
     return evaluate_model(config, model, None, path.parent, label)
 
 
@@ -84,17 +86,13 @@ def baseline_from_leaderboard(rows: list[dict]) -> dict:
     per_language = {row["language"]: {"accuracy": row["accuracy"], "fidelity": row["fidelity"], "n": row["n"]}
                     for row in rows}
 
-    def mean(values):
-        values = list(values)
-        return sum(values) / len(values) if values else None
-
     return {
         "task": first["task"], "split": first["split"], "model": first["model"], "method": first["method"],
         "seed": first["seed"], "run_id": first["run_id"], "per_language": per_language,
         "average": mean(r["accuracy"] for r in rows),
         "seen_average": mean(r["accuracy"] for r in rows if r["seen"] is True),
         "unseen_average": mean(r["accuracy"] for r in rows if r["seen"] is False),
-        "fidelity_average": mean(r["fidelity"] for r in rows if r["fidelity"] is not None),
+        "fidelity_average": mean(r["fidelity"] for r in rows),
         "consistency": None,
     }
 
@@ -127,9 +125,9 @@ def find_baseline(config, label: str, budget: int) -> dict | None:
 def train_method(config, model: str):
     """Train one configuration; save the model, router state and manifest."""
     from lrpo.manifest import write_manifest
-    from lrpo.training.setup import build_trainer
+    from lrpo.training.trainer import LRPOTrainer
 
-    trainer = build_trainer(config, model)
+    trainer = LRPOTrainer.from_config(config, model)
     resume = config.resume_from_checkpoint
     if isinstance(resume, str) and resume.lower() in ("true", "last"):
         resume = True
@@ -158,13 +156,17 @@ def run(config, model: str, derive_config) -> dict | None:
     ``derive_config(**overrides)`` builds this run's config with some fields
     changed (the GRPO baseline's), through the same parsing and validation.
     Every rank trains (the method and, when needed, the baseline); the main
-    process alone evaluates and writes. The process group is closed at the end:
-    gloo aborts a process that exits with it open.
+    process alone evaluates and writes. The process group is closed at the end, by
+    every rank at once: gloo aborts a process that exits with it open.
     """
     trainer = train_method(config, model)
     try:
         return _score_and_record(config, model, derive_config, trainer)
     finally:
+        # The other ranks wait for the main process's evaluation, so that every rank closes the
+        # process group together: a rank that closed it minutes earlier and exited left the main
+        # process hanging in its own close (seen once in a torchrun test on a loaded machine).
+        trainer.accelerator.wait_for_everyone()
         trainer.accelerator.end_training()
 
 

@@ -40,6 +40,7 @@ from accelerate.utils import gather_object
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, get_last_checkpoint
 from trl import GRPOTrainer
 
+from lrpo.evaluation.atomic import write_atomically
 from lrpo.router.language_router import RouterRecord
 from lrpo.tasks import Task, get_task
 from lrpo.training.config import LRPOConfig
@@ -190,9 +191,7 @@ class LRPOTrainer(GRPOTrainer):
             return
         path = Path(directory) / ROUTER_STATE_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(self.router.state_dict()))
-        tmp.replace(path)
+        write_atomically(path, json.dumps(self.router.state_dict()))
 
     def load_router_state(self, directory) -> bool:
         path = Path(directory) / ROUTER_STATE_FILE

@@ -1,0 +1,147 @@
+"""The identity of a run, and the cache of finished runs keyed by it.
+
+A run's key is the sha256 of what decides its result, so two runs with the same
+key compute the same thing and the second can be skipped:
+
+- its configuration: the resolved ``LRPOConfig`` minus the fields that only say
+  where to write and how to log (``VOLATILE_FIELDS`` / ``VOLATILE_PREFIXES``);
+  for an evaluation-only run (a base model, nothing trained), only the settings
+  it is scored under (``lrpo.training.pipeline.evaluation_settings``);
+- its model: a hub id, or a digest of a model directory's files (relative path,
+  size, bytes), so the same files under another path are the same model and an
+  edited file is another;
+- its task: the plugin's class and parameters, and its data: a digest of the data
+  files' names and sizes when they are read from a directory, the directory's
+  name when it does not exist here, "hub" otherwise, and just "generated" for a
+  task that makes its own items (``$LRPO_DATA_DIR`` must not change arith's key).
+
+One recipe for every cache of the project: the pipeline's base-model scorecards
+(``lrpo.training.pipeline.base_scorecard``) and ``benchmarks/reproduce.py``'s
+finished rows. ``RunCache`` stores records as ``<directory>/<key>.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+from lrpo.evaluation.atomic import write_atomically
+
+# Fields of the resolved config that say where a run writes or how it logs, not what it computes.
+VOLATILE_FIELDS = frozenset({
+    "output_dir", "run_name", "leaderboard_dir", "report_to", "disable_tqdm", "resume_from_checkpoint",
+    "save_strategy", "save_steps", "save_total_limit", "save_only_model", "save_on_each_node", "push_to_hub",
+    "project", "skip_memory_metrics", "num_completions_to_print", "router_log_every", "baseline",
+    "skip_evaluation",
+})
+VOLATILE_PREFIXES = ("logging_", "log_", "hub_", "trackio_")
+# Files above this size enter a model directory's digest by size and their first and last MiB:
+# weights are large, and a changed checkpoint changes its first and last blocks.
+FULL_HASH_LIMIT = 64 * 2**20
+
+
+def _volatile(name: str) -> bool:
+    return name in VOLATILE_FIELDS or name.startswith(VOLATILE_PREFIXES)
+
+
+def training_identity(config) -> dict:
+    """The resolved config (``config.to_dict()``) minus what only says where to
+    write and how to log; the model (``model``, or the ``tiny_model`` built) and
+    the data (``data_dir``) enter through their own identities."""
+    return {name: value for name, value in config.to_dict().items()
+            if not _volatile(name) and name not in ("model", "tiny_model", "data_dir")}
+
+
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    size = path.stat().st_size
+    with path.open("rb") as handle:
+        if size <= FULL_HASH_LIMIT:
+            for block in iter(lambda: handle.read(2**20), b""):
+                digest.update(block)
+        else:
+            digest.update(handle.read(2**20))
+            handle.seek(size - 2**20)
+            digest.update(handle.read(2**20))
+    return digest.hexdigest()
+
+
+def directory_digest(directory: Path, contents: bool = True) -> str:
+    """A hex digest of the files under ``directory`` (relative path, size and, with
+    ``contents``, their bytes), independent of where the directory lies; hidden
+    files and directories (a name starting with ".") are left out."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        relative = path.relative_to(directory).as_posix()
+        if any(part.startswith(".") for part in Path(relative).parts):
+            continue
+        digest.update(f"{relative}\0{path.stat().st_size}\0".encode())
+        if contents:
+            digest.update(_file_digest(path).encode())
+    return digest.hexdigest()
+
+
+def model_identity(model: str) -> dict:
+    """{"kind": "directory", "digest"} for a local model directory, else {"kind": "hub", "id"}."""
+    path = Path(model)
+    if path.is_dir():
+        return {"kind": "directory", "digest": directory_digest(path)}
+    return {"kind": "hub", "id": model}
+
+
+def task_identity(config) -> dict:
+    """The task of ``config.task``: its class, its scalar parameters and its data
+    (read from ``config.data_dir``, else ``$LRPO_DATA_DIR``; see the module docstring)."""
+    from lrpo.tasks import get_task
+
+    task = get_task(config.task)
+    parameters = {name: value for name, value in vars(task).items()
+                  if not name.startswith("_") and isinstance(value, (bool, int, float, str, type(None)))}
+    data_dir = config.data_dir or os.environ.get("LRPO_DATA_DIR")
+    if not task.reads_data:
+        data = "generated"
+    elif data_dir and Path(data_dir).is_dir():
+        data = {"files": directory_digest(Path(data_dir), contents=False)}
+    else:
+        data = {"directory": data_dir} if data_dir else "hub"
+    return {"task": config.task, "class": f"{type(task).__module__}.{type(task).__qualname__}",
+            "parameters": parameters, "data": data}
+
+
+def run_key(config, model: str, evaluation: dict | None = None) -> str:
+    """The key (64 hex digits) of a run of ``config`` on ``model``.
+
+    ``evaluation``: None for a training run (then scored); for an evaluation-only
+    run, the settings it is scored under (``evaluation_settings(config)``), whose
+    ``data_dir`` is left out since the data enter through the task's identity.
+    """
+    if evaluation is None:
+        kind, identity = "training-run", training_identity(config)
+    else:
+        kind = "base-evaluation"
+        identity = {"task": config.task, **{name: value for name, value in evaluation.items()
+                                            if name != "data_dir"}}
+    payload = {"kind": kind, "config": identity, "model": model_identity(model), "task": task_identity(config)}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+class RunCache:
+    """Records (JSON objects) of finished runs, one file per key: ``<directory>/<key>.json``."""
+
+    def __init__(self, directory):
+        self.directory = Path(directory)
+
+    def path(self, key: str) -> Path:
+        return self.directory / f"{key}.json"
+
+    def load(self, key: str) -> dict | None:
+        """The record stored under ``key``, or None when there is none."""
+        path = self.path(key)
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+    def store(self, key: str, record: dict) -> Path:
+        """Write ``record`` under ``key`` (atomically: a reader never sees half a record)."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        return write_atomically(self.path(key), json.dumps(record, indent=2, ensure_ascii=False) + "\n")
