@@ -26,9 +26,10 @@ import time
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 from lrpo.languages import MGSM_LANGUAGES, get_language  # noqa: E402
+from lrpo.rewards.encoders import load_encoder  # noqa: E402
 from lrpo.rewards.gated_reward import ChrFReward, LanguageGatedReward  # noqa: E402
 from lrpo.rewards.lid import detect_languages  # noqa: E402
-from lrpo.rewards.similarity import CalibratedSimilarity, SimilarityReward, load_encoder  # noqa: E402
+from lrpo.rewards.similarity import CalibratedSimilarity, SimilarityReward  # noqa: E402
 from lrpo.tasks import get_task  # noqa: E402
 
 TARGETS = {"identification": 5_000, "gate + verifier": 3_000}

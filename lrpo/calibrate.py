@@ -14,7 +14,7 @@ import sys
 import time
 
 from lrpo.rewards.calibration import SOURCES, build_table, cross_pair_spread, embed_parallel, parallel_texts
-from lrpo.rewards.similarity import DEFAULT_ENCODER, load_encoder
+from lrpo.rewards.encoders import DEFAULT_ENCODER, load_encoder
 
 
 def _split_langs(values):

@@ -11,15 +11,9 @@ import pytest
 from lrpo.calibrate import main
 from lrpo.languages import MGSM_LANGUAGES
 from lrpo.rewards.calibration import build_table, embed_parallel, pair_similarities, task_parallel
+from lrpo.rewards.encoders import HFEncoder, load_encoder
 from lrpo.rewards.gated_reward import LanguageGatedReward
-from lrpo.rewards.similarity import (
-    CalibratedSimilarity,
-    CalibrationTable,
-    HFEncoder,
-    SimilarityReward,
-    load_encoder,
-    pair_key,
-)
+from lrpo.rewards.similarity import CalibratedSimilarity, CalibrationTable, SimilarityReward, pair_key
 from lrpo.tasks import Example
 from tests.test_lid import HOSTILE, SENTENCES
 

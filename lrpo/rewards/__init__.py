@@ -3,7 +3,8 @@
 - ``gated_reward``: ``LanguageGate`` and ``LanguageGatedReward`` (r = quality ×
   gate + format weight), ``VerifierReward``, ``ChrFReward``.
 - ``lid``: language identification restricted to the languages in play.
-- ``similarity``: the paper's calibrated cross-lingual similarity reward.
+- ``similarity``: the paper's calibrated cross-lingual similarity reward;
+  ``encoders``: the sentence encoders it uses.
 - ``calibration``: per-language-pair calibration tables from parallel text
   (command line: ``python -m lrpo.calibrate``).
 

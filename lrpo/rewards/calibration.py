@@ -35,12 +35,8 @@ from pathlib import Path
 import numpy as np
 
 from lrpo.languages import get_language, validate_languages
-from lrpo.rewards.similarity import (
-    QUANTILE_LEVELS,
-    CalibrationTable,
-    Encoder,
-    PairCalibration,
-)
+from lrpo.rewards.encoders import Encoder
+from lrpo.rewards.similarity import QUANTILE_LEVELS, CalibrationTable, PairCalibration
 from lrpo.tasks import DataError, get_task
 from lrpo.tasks.data import read_lines
 
