@@ -42,3 +42,49 @@ def test_the_gathered_reward_contract_is_documented_by_trl():
     # _calculate_rewards must return the rewards of every rank (the router update relies on it).
     source = inspect.getsource(GRPOTrainer._generate_and_score_completions)
     assert "rewards_per_func aggregates rewards across all processes" in source
+
+
+def test_router_learning_signal_agrees_with_trls_zero_std_groups(tmp_path, data_dir):
+    """The router's ``learning`` signal (a group with unequal rewards gives a gradient) is
+    computed from the gathered rewards the router receives; TRL computes its own zero-std
+    mask from the same rewards but keeps it local to _generate_and_score_completions. Every
+    step, the share of the router's records with signal 0 must equal TRL's logged
+    ``frac_reward_zero_std``."""
+    from lrpo.languages import get_language
+    from lrpo.tasks import get_task
+    from lrpo.training.config import LRPOConfig
+    from tests.tiny_model import build_random_tiny_model
+
+    task = get_task("mgsm")
+    examples = task.load("train", ["de", "en"], data_dir=data_dir, limit=20)
+    model = build_random_tiny_model(tmp_path / "model", [task.prompt(ex, "en")[0]["content"] for ex in examples])
+    config = LRPOConfig(
+        output_dir=str(tmp_path / "run"), task="mgsm", data_dir=str(data_dir), train_languages=["de", "en"],
+        train_limit=8, method="lrpo", router_signal="learning", num_generations=4, k_on=1,
+        per_device_train_batch_size=16, max_completion_length=8, max_steps=4, learning_rate=1e-3, beta=0.0,
+        use_cpu=True, bf16=False, report_to="none", logging_steps=1, save_strategy="no", seed=0,
+        disable_tqdm=True, router_update_every=1)
+
+    def coin(prompts, completions, example, response_lang, **_):
+        # Rewards that differ within some groups and not within others (a random model's
+        # completions would all score 0): one bit of each completion's text.
+        get_language(response_lang[0])
+        return [float(len(str(c)) % 2) for c in completions]
+
+    trainer = LRPOTrainer.from_config(config, str(model), reward_funcs=[coin])
+    zero_signal_shares = []
+    update = trainer.router.update
+
+    def recording_update(records):
+        records = list(records)
+        signals = trainer.router._signal_values([trainer.router._parse_record(r) for r in records])
+        zero_signal_shares.append(signals.count(0.0) / len(signals))
+        update(records)
+
+    trainer.router.update = recording_update
+    trainer.train()
+    logged = [entry["frac_reward_zero_std"] for entry in trainer.state.log_history
+              if "frac_reward_zero_std" in entry]
+    assert len(logged) == len(zero_signal_shares) == 4
+    assert zero_signal_shares == pytest.approx(logged)
+    assert 0 < sum(logged) < len(logged)  # both kinds of groups occurred: the comparison could fail

@@ -133,8 +133,11 @@ class LRPOTrainer(GRPOTrainer):
             return rewards_per_func
         local = [(tuple(row["context"]), row["response_lang"], row["group"]) for row in inputs]
         everything = gather_object(local)  # rank order, the same order as TRL's reward gather
-        # TRL sums the weighted rewards the same way right after this call, but keeps the sum local to
-        # _generate_and_score_completions: this is the only other place it is computed.
+        # TRL sums the weighted rewards the same way right after this call, but keeps the sum (and its
+        # zero-std group mask) local to _generate_and_score_completions; taking them from its output would
+        # need one more gather per step. The router's "learning" signal (a group with unequal rewards) is
+        # computed from these same gathered rewards; tests/test_trl_contract.py checks every step that it
+        # agrees with TRL's own frac_reward_zero_std.
         weights = self.reward_weights.to(rewards_per_func.device).unsqueeze(0)
         totals = (rewards_per_func * weights).nansum(dim=1).tolist()
         if len(totals) != len(everything):
