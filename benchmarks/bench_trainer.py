@@ -7,7 +7,10 @@ are on the hot path), 8 questions x 8 rollouts per step, every completion forced
 to the same length so that generation costs the same. The three trainers run
 interleaved, round after round, so that machine noise falls on all of them alike.
 Prints the median step time of each, the ratios to plain GRPOTrainer, and each
-trainer's mean reward (to show the rewards were not all zero).
+trainer's mean reward (to show the rewards were not all zero). A step's time also
+depends on the prompts: LRPO's routed rollouts ask in other languages, whose
+prompts differ in length. So a last, profiled LRPO run splits out the time spent
+in LRPO's own code per step (planning, prompt rewriting, router update, metrics).
 
     OMP_NUM_THREADS=1 python benchmarks/bench_trainer.py
 """
@@ -15,7 +18,9 @@ trainer's mean reward (to show the rewards were not all zero).
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import statistics
 import sys
 import tempfile
@@ -109,6 +114,25 @@ def main() -> None:
         median = statistics.median(times[method])
         print(f"{method:<20} {median:>14.4f} {median / base:>15.3f} {statistics.mean(rewards[method]):>12.3f}")
     print("target: lrpo <= 1.02 x plain GRPOTrainer")
+    print(own_work(lrpo_config("lrpo-profiled"), model, base))
+
+
+# LRPO's own code on the step path: (function name, file fragment).
+OWN_WORK = (("plan_languages", "trainer.py"), ("prompt", "tasks"), ("update", "language_router.py"),
+            ("_log_language_metrics", "trainer.py"), ("gather_object", "accelerate"))
+
+
+def own_work(config: LRPOConfig, model: str, plain_step: float) -> str:
+    """Seconds per step spent in LRPO's own hooks, from a profiled run of ``config``."""
+    trainer = LRPOTrainer.from_config(config, model)
+    profile = cProfile.Profile()
+    profile.runcall(trainer.train)
+    stats = pstats.Stats(profile).stats
+    steps = trainer.state.global_step
+    seconds = sum(row[3] for (path, _, name), row in stats.items()
+                  for wanted, where in OWN_WORK if name == wanted and where in path) / steps
+    return (f"LRPO's own work per step (profiled run, {steps} steps): {seconds * 1000:.1f} ms "
+            f"= {seconds / plain_step:.2%} of a plain GRPOTrainer step")
 
 
 if __name__ == "__main__":
