@@ -21,6 +21,7 @@ _BUILTIN = {
     "arith": "lrpo.tasks.arith:ArithTask",
     "mgsm": "lrpo.tasks.mgsm:MGSMTask",
     "mmath": "lrpo.tasks.mmath:MMathTask",
+    "open_ended": "lrpo.tasks.open_ended:OpenEndedTask",
     "polymath": "lrpo.tasks.mmath:PolyMathTask",
     "xcopa": "lrpo.tasks.xcopa:XCOPATask",
 }
