@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from lrpo.evaluation.evaluator import SAME, evaluate
+from lrpo.evaluation.evaluator import SAME, check_model_reference, evaluate
 from lrpo.evaluation.generation import BACKENDS
 from lrpo.evaluation.tables import format_comparison_table, format_table
 from lrpo.tasks.prompts import LANGUAGE_CUES
@@ -47,7 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        check_model_reference(args.model, "--model")
+    except ValueError as e:
+        parser.error(str(e))
     baseline = None
     if args.baseline:
         baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8"))

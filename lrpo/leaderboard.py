@@ -1,8 +1,14 @@
 """``python -m lrpo.leaderboard``: render, append to and import into the leaderboards.
 
-    python -m lrpo.leaderboard render mgsm              # re-render mgsm.md from mgsm.csv
-    python -m lrpo.leaderboard append runs/x/scorecard.json --rollout-budget 8
+    python -m lrpo.leaderboard render mgsm              # re-render leaderboards/mgsm.md from mgsm.csv
+    python -m lrpo.leaderboard append runs/x/scorecard.json --rollout-budget 6400   # into runs/leaderboards/
     python -m lrpo.leaderboard import-lm-eval runs/lm-eval     # lm_eval's results_*.json of lrpo_* tasks
+    python -m lrpo.leaderboard migrate leaderboards/arith.csv --response-lang same --cue instruction
+
+``render`` works on the committed ``leaderboards/`` by default; ``append`` and
+``import-lm-eval`` record a user's own runs in ``runs/leaderboards/`` (git-ignored)
+unless ``--dir`` says otherwise. The rollout budget is the rollouts generated in
+training, in total (per step x steps), as ``python -m lrpo.train`` records it.
 
 The leaderboards themselves (files, locking) are ``lrpo.evaluation.leaderboard``, their Markdown
 ``lrpo.evaluation.leaderboard_markdown`` and the import ``lrpo.evaluation.lm_eval_import``.
@@ -15,8 +21,10 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from lrpo.evaluation.leaderboard import DEFAULT_DIR, append_scorecard, render
+from lrpo.evaluation.leaderboard import DEFAULT_DIR, USER_DIR, append_scorecard, migrate, render
 from lrpo.evaluation.lm_eval_import import LM_EVAL_METHOD, import_lm_eval
+
+BUDGET_HELP = "rollouts generated in training, in total (per step x steps); omit for an untrained model"
 
 # Command line
 
@@ -28,8 +36,14 @@ def _render_command(args) -> int:
 
 def _append_command(args) -> int:
     scorecard = json.loads(Path(args.scorecard).read_text(encoding="utf-8"))
-    print(append_scorecard(scorecard, args.dir, run_id=args.run_id, rollout_budget=args.rollout_budget,
-                           model_label=args.model_label))
+    path = append_scorecard(scorecard, args.dir, run_id=args.run_id, rollout_budget=args.rollout_budget,
+                            model_label=args.model_label, config_hash=args.config_hash)
+    print(path or f"a run with configuration hash {args.config_hash} is already on the leaderboard: not added")
+    return 0
+
+
+def _migrate_command(args) -> int:
+    print(migrate(args.csv, response_lang=args.response_lang, cue=args.cue))
     return 0
 
 
@@ -47,24 +61,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     render_parser = commands.add_parser("render", help="re-render <task>.md from <task>.csv")
     render_parser.add_argument("task")
-    render_parser.add_argument("--dir", default=DEFAULT_DIR, help="leaderboard directory")
+    render_parser.add_argument("--dir", default=DEFAULT_DIR, help=f"leaderboard directory ({DEFAULT_DIR})")
     render_parser.set_defaults(func=_render_command)
 
     append_parser = commands.add_parser("append", help="append a scorecard.json to its task's leaderboard")
     append_parser.add_argument("scorecard", help="path to a scorecard.json")
-    append_parser.add_argument("--dir", default=DEFAULT_DIR, help="leaderboard directory")
+    append_parser.add_argument("--dir", default=USER_DIR, help=f"leaderboard directory (default: {USER_DIR})")
     append_parser.add_argument("--run-id", default=None)
-    append_parser.add_argument("--rollout-budget", type=int, default=None, help="rollouts per question (K)")
+    append_parser.add_argument("--rollout-budget", type=int, default=None, help=BUDGET_HELP)
+    append_parser.add_argument("--config-hash", default=None,
+                               help="the run's identity; a run with this hash already there is not added again")
     append_parser.add_argument("--model-label", default=None, help="model name to list instead of the path")
     append_parser.set_defaults(func=_append_command)
 
     import_parser = commands.add_parser("import-lm-eval", help="append the lrpo_* results of lm_eval runs")
     import_parser.add_argument("results_dir", help="lm_eval --output_path (results_*.json searched recursively)")
-    import_parser.add_argument("--dir", default=DEFAULT_DIR, help="leaderboard directory")
+    import_parser.add_argument("--dir", default=USER_DIR, help=f"leaderboard directory (default: {USER_DIR})")
     import_parser.add_argument("--method", default=LM_EVAL_METHOD, help="method to list the runs under")
-    import_parser.add_argument("--rollout-budget", type=int, default=None, help="rollouts per question (K)")
+    import_parser.add_argument("--rollout-budget", type=int, default=None, help=BUDGET_HELP)
     import_parser.add_argument("--model-label", default=None, help="model name to list instead of the path")
     import_parser.set_defaults(func=_import_lm_eval_command)
+
+    migrate_parser = commands.add_parser("migrate", help="add the columns of the current schema to an older CSV")
+    migrate_parser.add_argument("csv", help="path to a <task>.csv of the previous schema")
+    migrate_parser.add_argument("--response-lang", required=True,
+                                help="the response language its runs asked for: 'same' or a code")
+    migrate_parser.add_argument("--cue", required=True, help="how its runs asked for it: instruction or tag")
+    migrate_parser.set_defaults(func=_migrate_command)
     return parser
 
 

@@ -30,7 +30,8 @@ def scorecard(accuracy: dict[str, float], method: str | None = "grpo", seed: int
                for lang, rate in accuracy.items() for i in range(n)]
     card = build_scorecard(samples, task="mgsm", split="test", model=model, method=method, seed=seed,
                            seen_languages=["de", "en"], n_resamples=10)
-    return {**card, "commit": "abc123", "created": "2026-01-02T03:04:05+0000"}
+    return {**card, "commit": "abc123", "created": "2026-01-02T03:04:05+0000", "response_lang": "same",
+            "cue": "instruction"}
 
 
 def table_rows(markdown: str) -> dict[str, list[str]]:
@@ -65,14 +66,15 @@ def test_append_writes_one_row_per_language_and_renders_means_with_the_best_in_b
     markdown = markdown_path("mgsm", tmp_path).read_text()
     header = next(line for line in markdown.splitlines() if line.startswith("| method"))
     assert [c.strip() for c in header.strip("|").split("|")] == [
-        "method", "model", "rollouts", "runs", "de", "en", "sw", "avg", "seen", "unseen", "fidelity"]
+        "method", "model", "rollout_budget", "n", "runs", "seeds", "de", "en", "sw", "avg", "seen", "unseen",
+        "fidelity"]
     table = table_rows(markdown)
     # GRPO: two seeds averaged (per-run averages 36.7 and 50.0); ties are all bold.
-    assert table["grpo tiny"] == ["grpo", "tiny", "8", "2", "50.0", "**60.0**", "**20.0**", "43.3",
+    assert table["grpo tiny"] == ["grpo", "tiny", "8", "20", "2", "2", "50.0", "**60.0**", "**20.0**", "43.3",
                                   "55.0", "**20.0**", "**100.0**"]
-    assert table["lrpo tiny"] == ["lrpo", "tiny", "8", "1", "**70.0**", "50.0", "**20.0**", "**46.7**",
+    assert table["lrpo tiny"] == ["lrpo", "tiny", "8", "20", "1", "1", "**70.0**", "50.0", "**20.0**", "**46.7**",
                                   "**60.0**", "**20.0**", "**100.0**"]
-    assert table["base tiny-instruct"][2:8] == ["-", "1", "10.0", "30.0", "0.0", "13.3"]
+    assert table["base tiny-instruct"][2:10] == ["-", "20", "1", "1", "10.0", "30.0", "0.0", "13.3"]
     # Sorted best average first.
     assert list(table) == ["lrpo tiny", "grpo tiny", "base tiny-instruct"]
 
@@ -114,7 +116,8 @@ CONCURRENT_APPENDER = textwrap.dedent("""
         card = {"task": "mgsm", "split": "test", "model": "tiny", "method": name, "seed": i,
                 "per_language": {"de": {"accuracy": 0.5, "fidelity": 1.0, "n": 4},
                                  "en": {"accuracy": 0.25, "fidelity": 1.0, "n": 4}},
-                "seen_languages": ["de"], "commit": "c", "created": "2026-01-01"}
+                "seen_languages": ["de"], "commit": "c", "created": "2026-01-01", "response_lang": "same",
+                "cue": "instruction"}
         append_scorecard(card, directory, run_id=f"{name}-{i}")
 """)
 
@@ -134,7 +137,7 @@ def test_two_processes_appending_at_once_lose_no_row(tmp_path):
     assert len(rows) == 2 * 2 * count
     assert {row["run_id"] for row in rows} == {f"{name}-{i}" for name in ("first", "second") for i in range(count)}
     table = table_rows(markdown_path("mgsm", tmp_path / "lb").read_text())
-    assert table["first tiny"][3] == table["second tiny"][3] == str(count)
+    assert table["first tiny"][4] == table["second tiny"][4] == str(count)  # runs
     assert not list((tmp_path / "lb").glob("*.tmp"))
 
 
@@ -145,17 +148,17 @@ def write_csv(path, text: str):
 
 
 HEADER = ",".join(COLUMNS)
-GOOD_ROW = "r1,mgsm,tiny,grpo,0,8,de,0.5,1.0,20,abc,2026-01-01,test,1"
+GOOD_ROW = "r1,mgsm,tiny,grpo,0,8,de,0.5,1.0,20,abc,2026-01-01,test,1,same,instruction,"
 
 
 @pytest.mark.parametrize("text, message", [
     ("model,score\ntiny,0.5\n", r"mgsm\.csv:1: not a leaderboard header"),
-    (f"{HEADER}\n{GOOD_ROW}\nr2,mgsm,tiny,grpo,0,8,en,high,1.0,20,abc,2026-01-01,test,1\n",
+    (f"{HEADER}\n{GOOD_ROW}\nr2,mgsm,tiny,grpo,0,8,en,high,1.0,20,abc,2026-01-01,test,1,same,instruction,\n",
      r"mgsm\.csv:3: column 'accuracy' must be a number"),
-    (f"{HEADER}\n{GOOD_ROW}\nr2,mgsm,tiny,grpo,0,8,en,1.5,1.0,20,abc,2026-01-01,test,1\n",
+    (f"{HEADER}\n{GOOD_ROW}\nr2,mgsm,tiny,grpo,0,8,en,1.5,1.0,20,abc,2026-01-01,test,1,same,instruction,\n",
      r"mgsm\.csv:3: column 'accuracy' must be a number in \[0, 1\]"),
-    (f"{HEADER}\nr2,mgsm,tiny,grpo,0,8,en,0.5\n", r"mgsm\.csv:2: expected 14 fields, got 8"),
-    (f"{HEADER}\nr2,mgsm,tiny,grpo,zero,8,en,0.5,1.0,20,abc,2026-01-01,test,1\n",
+    (f"{HEADER}\nr2,mgsm,tiny,grpo,0,8,en,0.5\n", r"mgsm\.csv:2: expected 17 fields, got 8"),
+    (f"{HEADER}\nr2,mgsm,tiny,grpo,zero,8,en,0.5,1.0,20,abc,2026-01-01,test,1,same,instruction,\n",
      r"mgsm\.csv:2: column 'seed' must be an integer"),
     (f"{HEADER}\n{GOOD_ROW}\n{GOOD_ROW}\n", r"mgsm\.csv:3: run 'r1' lists language 'de' twice"),
     (f'{HEADER}\n"r1,mgsm\n', r"mgsm\.csv:\d+: "),
@@ -175,7 +178,7 @@ def test_cli_renders_the_markdown_from_the_csv_and_appends_a_scorecard_file(tmp_
     assert main(["render", "mgsm", "--dir", str(tmp_path)]) == 0
     markdown = markdown_path("mgsm", tmp_path).read_text()
     assert markdown == render_markdown("mgsm", read_rows(path))
-    assert "| grpo | tiny | 8 | 1 | 50.0 |" in markdown
+    assert "| grpo | tiny | 8 | 20 | 1 | 1 | 50.0 |" in markdown
 
     card_file = tmp_path / "scorecard.json"
     card_file.write_text(__import__("json").dumps(scorecard({"de": 0.25}, method="lrpo")))
@@ -185,3 +188,88 @@ def test_cli_renders_the_markdown_from_the_csv_and_appends_a_scorecard_file(tmp_
     assert str(path) in capsys.readouterr().out
     with pytest.raises(FileNotFoundError, match="no leaderboard for task 'xcopa'"):
         main(["render", "xcopa", "--dir", str(tmp_path)])
+
+
+# Issue 14, items 1, 2, 4 and 12: results that do not mix
+
+
+def test_runs_scored_on_different_numbers_of_questions_or_prompts_are_separate_rows(tmp_path):
+    append_scorecard(scorecard({"de": 0.5, "en": 0.5}, seed=0, n=50), tmp_path, rollout_budget=320)
+    append_scorecard(scorecard({"de": 0.6, "en": 0.6}, seed=1, n=50), tmp_path, rollout_budget=320)
+    append_scorecard(scorecard({"de": 0.9, "en": 0.9}, seed=0, n=20), tmp_path, rollout_budget=320)  # a quick run
+    append_scorecard({**scorecard({"de": 0.1, "en": 0.1}, seed=0, n=50), "cue": "tag"}, tmp_path,
+                     rollout_budget=320)
+    markdown = markdown_path("mgsm", tmp_path).read_text()
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in markdown.splitlines()
+             if line.startswith("| grpo")]
+    # method, model, response/cue, rollout_budget, n, runs, seeds, de, ...
+    assert sorted(row[2:9] for row in cells) == [
+        ["same/instruction", "320", "20", "1", "1", "**90.0**", "**90.0**"],
+        ["same/instruction", "320", "50", "2", "2", "55.0", "55.0"],
+        ["same/tag", "320", "50", "1", "1", "10.0", "10.0"]]
+
+
+def test_the_same_run_is_recorded_once_and_seeds_count_distinct_seeds(tmp_path):
+    card = scorecard({"de": 0.5, "en": 0.5}, seed=0)
+    assert append_scorecard(card, tmp_path, rollout_budget=8, config_hash="a" * 64) == csv_path("mgsm", tmp_path)
+    # The same command again: same configuration hash, same run, nothing appended.
+    assert append_scorecard(card, tmp_path, rollout_budget=8, config_hash="a" * 64) is None
+    assert len(read_rows(csv_path("mgsm", tmp_path))) == 2
+    assert {row["config_hash"] for row in read_rows(csv_path("mgsm", tmp_path))} == {"a" * 64}
+    # Another configuration with the same seed is another run; the table says 2 runs of 1 seed.
+    append_scorecard(card, tmp_path, rollout_budget=8, config_hash="b" * 64)
+    table = table_rows(markdown_path("mgsm", tmp_path).read_text())
+    assert table["grpo tiny"][3:6] == ["20", "2", "1"]
+
+
+def test_a_previous_schema_csv_is_migrated_keeping_every_value(tmp_path):
+    from lrpo.evaluation.leaderboard import PREVIOUS_COLUMNS
+
+    old_row = "r1,mgsm,tiny,grpo,0,320,de,0.55,1.0,20,abc,2026-01-01,test,1"
+    path = write_csv(csv_path("mgsm", tmp_path), ",".join(PREVIOUS_COLUMNS) + f"\n{old_row}\n")
+    with pytest.raises(ValueError, match="previous schema.*python -m lrpo.leaderboard migrate"):
+        read_rows(path)
+    assert main(["migrate", str(path), "--response-lang", "same", "--cue", "instruction"]) == 0
+    assert path.read_text().splitlines() == [HEADER, old_row + ",same,instruction,"]
+    assert markdown_path("mgsm", tmp_path).is_file()
+    with pytest.raises(ValueError, match="not a leaderboard of the previous schema"):
+        main(["migrate", str(path), "--response-lang", "same", "--cue", "instruction"])
+
+
+def test_the_committed_leaderboard_reads_under_the_current_schema():
+    rows = read_rows(REPO_ROOT / "leaderboards" / "arith.csv")
+    assert rows and {(row["response_lang"], row["cue"]) for row in rows} == {("same", "instruction")}
+    assert render_markdown("arith", rows) == (REPO_ROOT / "leaderboards" / "arith.md").read_text()
+
+
+def test_rollout_budget_has_one_meaning_in_the_csv_and_on_the_command_line(capsys):
+    from lrpo.leaderboard import build_parser
+
+    for command in ("append", "import-lm-eval"):
+        with pytest.raises(SystemExit):
+            build_parser().parse_args([command, "--help"])
+        assert "rollouts generated in training, in total" in " ".join(capsys.readouterr().out.split())
+    assert "(K)" not in build_parser().format_help()
+
+
+def test_user_runs_and_committed_results_go_to_different_directories():
+    import dataclasses
+
+    from lrpo.evaluation.leaderboard import DEFAULT_DIR, USER_DIR
+    from lrpo.leaderboard import build_parser
+    from lrpo.training.config import LRPOConfig
+
+    field = {f.name: f for f in dataclasses.fields(LRPOConfig)}["leaderboard_dir"]
+    assert field.default == USER_DIR != DEFAULT_DIR
+    assert build_parser().parse_args(["append", "x.json"]).dir == USER_DIR
+    ignored = subprocess.run(["git", "-C", str(REPO_ROOT), "check-ignore", "-q", f"{USER_DIR}/arith.csv"])
+    assert ignored.returncode == 0, f"{USER_DIR} must be git-ignored"
+
+
+def test_an_append_keeps_the_file_mode(tmp_path):
+    append_scorecard(scorecard({"de": 0.5}), tmp_path, run_id="first")
+    for path in (csv_path("mgsm", tmp_path), markdown_path("mgsm", tmp_path)):
+        path.chmod(0o640)
+    append_scorecard(scorecard({"de": 0.5}), tmp_path, run_id="second")
+    assert csv_path("mgsm", tmp_path).stat().st_mode & 0o777 == 0o640
+    assert markdown_path("mgsm", tmp_path).stat().st_mode & 0o777 == 0o640

@@ -21,7 +21,7 @@ def test_train_scores_compares_and_records(tmp_path, data_dir, model_dir, monkey
     monkeypatch.setenv("LRPO_CACHE_DIR", str(tmp_path / "cache"))
     assert main(argv(tmp_path, data_dir, model_dir, "lrpo", "lrpo-run")) == 0
     out = capsys.readouterr().out
-    assert "training it now" in out  # no GRPO run on the empty leaderboard yet
+    assert "training it now" in out and "has no GRPO run of task 'mgsm'" in out  # the leaderboard is empty
     assert "base" in out and "GRPO" in out and "Δ vs GRPO" in out
 
     card = json.loads((tmp_path / "lrpo-run" / "scorecard.json").read_text())
@@ -43,10 +43,20 @@ def test_train_scores_compares_and_records(tmp_path, data_dir, model_dir, monkey
     assert len((tmp_path / "lb" / "mgsm.csv").read_text().splitlines()) == 1 + 3 * 3
     # Scored on more questions per language, a run needs a baseline scored on as many.
     assert main(argv(tmp_path, data_dir, model_dir, "uniform", "uniform-3") + ["--eval_limit", "3"]) == 0
-    assert "training it now" in capsys.readouterr().out
+    out = capsys.readouterr().out  # and says why the one on the leaderboard does not do (issue 14, item 3)
+    assert "training it now" in out and "differs in questions per language (2 questions in each of de, en, sw " \
+        "there, 3 questions in each of de, en, sw here)" in out
     grpo_rows = [line.split(",") for line in (tmp_path / "lb" / "mgsm.csv").read_text().splitlines()[1:]
                  if line.split(",")[3] == "grpo"]
     assert sorted(int(row[9]) for row in grpo_rows) == [2, 2, 2, 3, 3, 3]  # column n
+
+    # The same command again (into its own directory, as the same run): one run on the leaderboard, not two.
+    assert main(argv(tmp_path, data_dir, model_dir, "uniform", "uniform-3") + ["--eval_limit", "3"]) == 0
+    assert "already in" in capsys.readouterr().out
+    assert len((tmp_path / "lb" / "mgsm.csv").read_text().splitlines()) == 1 + 5 * 3
+    # Another configuration into that directory is refused before any model loads (item 11).
+    assert main(argv(tmp_path, data_dir, model_dir, "uniform", "uniform-3") + ["--eval_limit", "2"]) == 2
+    assert "holds another run" in capsys.readouterr().err
 
 
 def test_invalid_settings_fail_before_any_model_loads(tmp_path):

@@ -21,7 +21,8 @@ def write_atomically(path, text: str) -> Path:
     The temporary file is in the same directory, so the rename stays on one file
     system and is atomic; its name starts with a dot and ends in ``.tmp``, and it
     is removed if writing fails. The parent directory must exist (else
-    FileNotFoundError).
+    FileNotFoundError). A file replaced keeps its permission bits (a shared
+    leaderboard made group-writable stays so).
     """
     path = Path(path)
     temporary = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
@@ -33,6 +34,8 @@ def write_atomically(path, text: str) -> Path:
             out.write(text)
             out.flush()
             os.fsync(out.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(temporary, path.stat().st_mode & 0o7777)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

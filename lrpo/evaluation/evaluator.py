@@ -19,6 +19,7 @@ gold, detected language, fidelity, correctness) and ``scorecard.md``.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -33,6 +34,25 @@ from lrpo.tasks import Example, Task, get_task
 from lrpo.tasks.prompts import LANGUAGE_CUES
 
 SAME = "same"
+# A Hugging Face hub repository id: "name" or "namespace/name" (letters, digits, "-", "_", ".").
+HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(/[A-Za-z0-9][\w.-]*)?")
+
+
+def check_model_reference(model, field: str = "model") -> None:
+    """ValueError naming ``field`` when ``model`` (a string) is neither an existing
+    directory nor something that can be a hub id ("namespace/name"): a mistyped path
+    then fails here, before anything loads, and not in the hub client. None (the
+    tiny model) and existing paths pass; a well-formed hub id is left to the hub."""
+    if model is None or not isinstance(model, (str, Path)):
+        return
+    path = Path(model).expanduser()
+    if path.is_dir():
+        return
+    if path.exists():
+        raise ValueError(f"{field}: {str(model)!r} is a file; expected a model directory or a hub id")
+    if not HUB_ID.fullmatch(str(model)):
+        raise ValueError(f"{field}: {str(model)!r} does not exist (no such directory) and is not a Hugging Face "
+                         "hub id (namespace/name)")
 
 
 def response_languages(examples: Sequence[Example], response_lang: str = SAME) -> list[str]:
@@ -133,6 +153,7 @@ def evaluate(task, model, split: str = "test", langs: Sequence[str] | None = Non
     """
     if cue not in LANGUAGE_CUES:
         raise ValueError(f"unknown cue {cue!r}; available: {', '.join(LANGUAGE_CUES)}")
+    check_model_reference(model)
     task = get_task(task) if isinstance(task, str) else task
     examples = task.load(split=split, langs=langs, data_dir=data_dir, limit=limit)
     if not examples:

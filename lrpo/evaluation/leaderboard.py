@@ -1,9 +1,19 @@
 """The leaderboards: every real run's per-language scores, one CSV per task, and
 the Markdown table rendered from it (``lrpo.evaluation.leaderboard_markdown``).
 
-    leaderboards/<task>.csv   one row per (run, language): the record, appended to
-    leaderboards/<task>.md    one row per (method, model, rollout budget), the mean
-                              over its runs (seeds), best of each column in bold
+    <dir>/<task>.csv   one row per (run, language): the record, appended to
+    <dir>/<task>.md    one row per group of comparable runs (same split, method, model,
+                       rollout budget, questions per language, response language and
+                       cue), the mean over its runs, with n, runs and distinct seeds
+
+Two directories: ``leaderboards/`` (``DEFAULT_DIR``) holds the committed results,
+written by ``benchmarks/reproduce.py`` or on request; a user's own runs
+(``python -m lrpo.train``, ``append``, ``import-lm-eval``) go to ``runs/leaderboards/``
+(``USER_DIR``, git-ignored), so a run never rewrites a tracked file.
+
+A run is identified by its configuration hash (``config_hash``, the key of
+``lrpo.evaluation.run_cache.run_key``): appending a run whose hash is already in
+the file changes nothing, so a rerun of the same command is one run, not two.
 
 The CSV is the source of truth and the Markdown is always regenerated from it, so
 the two cannot disagree. Appends take an exclusive ``fcntl.flock`` on
@@ -11,8 +21,10 @@ the two cannot disagree. Appends take an exclusive ``fcntl.flock`` on
 ``os.replace``): two runs finishing at once both land, and a reader never sees a
 half-written file (``lrpo.evaluation.atomic``). A CSV that does not parse is an error naming the file and
 line, never silently dropped rows: the leaderboard is the project's record of
-results. Command line: ``python -m lrpo.leaderboard``; lm-eval results come in
-through ``lrpo.evaluation.lm_eval_import``.
+results. A CSV of the previous schema (no response_lang, cue, config_hash) is an
+error that names ``python -m lrpo.leaderboard migrate``, which adds the columns.
+Command line: ``python -m lrpo.leaderboard``; lm-eval results come in through
+``lrpo.evaluation.lm_eval_import``.
 """
 
 from __future__ import annotations
@@ -31,11 +43,17 @@ from lrpo.evaluation.atomic import write_atomically
 from lrpo.evaluation.leaderboard_markdown import render_markdown
 from lrpo.manifest import git_commit
 
-DEFAULT_DIR = "leaderboards"
+DEFAULT_DIR = "leaderboards"  # the committed results
+USER_DIR = "runs/leaderboards"  # a user's own runs (git-ignored)
 # The first twelve columns are the documented record; split and seen (1 = a
-# language the run trained on, 0 = held out, empty = unknown) follow.
-COLUMNS = ("run_id", "task", "model", "method", "seed", "rollout_budget", "language", "accuracy", "fidelity", "n",
-           "commit", "date", "split", "seen")
+# language the run trained on, 0 = held out, empty = unknown) follow, then how the
+# answers were asked for (response_lang: "same" or a code; cue: instruction / tag;
+# empty = unknown) and the run's identity (config_hash; empty = not known).
+# rollout_budget: the rollouts generated in training, in total (per step x steps);
+# empty for a model that was not trained.
+PREVIOUS_COLUMNS = ("run_id", "task", "model", "method", "seed", "rollout_budget", "language", "accuracy",
+                    "fidelity", "n", "commit", "date", "split", "seen")
+COLUMNS = PREVIOUS_COLUMNS + ("response_lang", "cue", "config_hash")
 # How a run without a training method (a base model) is listed.
 BASE_METHOD = "base"
 
@@ -108,6 +126,10 @@ def read_rows(path) -> list[dict]:
         header = next(reader, None)
         if header is None:
             return []
+        if tuple(header) == PREVIOUS_COLUMNS:
+            raise ValueError(f"{path}:1: a leaderboard of the previous schema (without response_lang, cue, "
+                             f"config_hash); add them with: python -m lrpo.leaderboard migrate {path} "
+                             "--response-lang same --cue instruction (the values its runs used)")
         if tuple(header) != COLUMNS:
             raise ValueError(f"{path}:1: not a leaderboard header: expected {','.join(COLUMNS)}, "
                              f"got {','.join(header)}")
@@ -172,8 +194,9 @@ def new_run_id(scorecard: dict) -> str:
 
 
 def scorecard_rows(scorecard: dict, run_id: str, rollout_budget: int | None = None,
-                   model_label: str | None = None) -> list[dict]:
-    """The CSV rows of one scorecard: one per evaluated language."""
+                   model_label: str | None = None, config_hash: str | None = None) -> list[dict]:
+    """The CSV rows of one scorecard: one per evaluated language. The response
+    language and cue are the scorecard's (``response_lang``, ``cue``), empty when absent."""
     seen = scorecard.get("seen_languages")
     commit = scorecard.get("commit") or git_commit() or ""
     date = (scorecard.get("created") or time.strftime("%Y-%m-%dT%H:%M:%S%z"))[:10]
@@ -186,49 +209,83 @@ def scorecard_rows(scorecard: dict, run_id: str, rollout_budget: int | None = No
             "fidelity": None if stats.get("fidelity") is None else float(stats["fidelity"]), "n": int(stats["n"]),
             "commit": commit, "date": date, "split": scorecard.get("split", ""),
             "seen": None if seen is None else language in seen,
+            "response_lang": scorecard.get("response_lang") or "", "cue": scorecard.get("cue") or "",
+            "config_hash": config_hash or "",
         })
     for row in rows:  # the same checks as rows read back, before anything is written
         parse_row({column: _csv_value(row[column]) for column in COLUMNS}, f"scorecard of run {run_id!r}")
     return rows
 
 
-def append_scorecard(scorecard: dict, leaderboard_dir=DEFAULT_DIR, run_id: str | None = None,
+def append_scorecard(scorecard: dict, leaderboard_dir=USER_DIR, run_id: str | None = None,
                      rollout_budget: int | None = None, model_label: str | None = None,
-                     skip_existing: bool = False) -> Path | None:
+                     skip_existing: bool = False, config_hash: str | None = None) -> Path | None:
     """Append a scorecard's per-language rows to ``<dir>/<task>.csv`` and re-render
-    ``<dir>/<task>.md``; return the CSV's path.
+    ``<dir>/<task>.md``; return the CSV's path, or None when the run is already there.
 
-    ``rollout_budget``: rollouts per question of the run (K), so runs are compared
-    at equal budgets. ``model_label``: the name to list instead of the scorecard's
-    model (often a local path). A run id already in the file is an error (appending
-    a run twice would count it twice in the means), or with ``skip_existing`` the
-    file is left as it is and None returned: for runs recorded under an id derived
-    from what they are (a configuration hash, a results file), which may already be there.
+    ``rollout_budget``: the rollouts generated in training, in total (per step x
+    steps), so runs are compared at equal budgets. ``model_label``: the name to list
+    instead of the scorecard's model (often a local path). ``config_hash``: the run's
+    identity (``lrpo.evaluation.run_cache.run_key``); a run with the same hash already
+    in the file is the same run, so nothing is appended and None is returned. A run id
+    already in the file is an error (appending a run twice would count it twice in
+    the means), or with ``skip_existing`` the file is left as it is and None returned:
+    for runs recorded under an id derived from what they are (a results file).
     """
     task = scorecard["task"]
     run_id = run_id or new_run_id(scorecard)
-    new_rows = scorecard_rows(scorecard, run_id, rollout_budget, model_label)
+    new_rows = scorecard_rows(scorecard, run_id, rollout_budget, model_label, config_hash)
     path = csv_path(task, leaderboard_dir)
     with _locked(task, leaderboard_dir):
         rows = read_rows(path)
+        if config_hash and any(row["config_hash"] == config_hash for row in rows):
+            return None
         if any(row["run_id"] == run_id for row in rows):
             if skip_existing:
                 return None
             raise ValueError(f"{path}: run {run_id!r} is already on the leaderboard")
         rows.extend(new_rows)
-        write_atomically(path, _csv_text(rows))
-        write_atomically(markdown_path(task, leaderboard_dir), render_markdown(task, rows))
+        _write_leaderboard(task, leaderboard_dir, rows)
     return path
 
 
-def find_runs(task: str, model: str | None = None, method: str | None = None, seed: int | None = None,
-              rollout_budget: int | None = None, leaderboard_dir=DEFAULT_DIR, split: str | None = None
-              ) -> list[dict]:
-    """Rows of ``task``'s leaderboard matching every filter given (None = any),
-    e.g. the GRPO run with the same model, seed and budget as an LRPO run."""
-    wanted = {"model": model, "method": method, "seed": seed, "rollout_budget": rollout_budget, "split": split}
+def _write_leaderboard(task: str, leaderboard_dir, rows: Sequence[dict]) -> None:
+    """Replace the CSV and its Markdown (the lock held)."""
+    write_atomically(csv_path(task, leaderboard_dir), _csv_text(rows))
+    write_atomically(markdown_path(task, leaderboard_dir), render_markdown(task, rows))
+
+
+def find_runs(task: str, leaderboard_dir=USER_DIR, **wanted) -> list[dict]:
+    """Rows of ``task``'s leaderboard whose columns equal every value given (None =
+    any), e.g. ``method="grpo", seed=0, rollout_budget=320``; [] when the file is missing."""
+    unknown = sorted(set(wanted) - set(COLUMNS))
+    if unknown:
+        raise ValueError(f"find_runs: no column {', '.join(unknown)}; columns: {', '.join(COLUMNS)}")
     return [row for row in read_rows(csv_path(task, leaderboard_dir))
             if all(value is None or row[key] == value for key, value in wanted.items())]
+
+
+def migrate(path, response_lang: str, cue: str) -> Path:
+    """Rewrite a CSV of the previous schema (``PREVIOUS_COLUMNS``) with the columns
+    added since: ``response_lang`` and ``cue`` set to the values given (what its runs
+    used; the previous schema did not record them) and ``config_hash`` empty (not
+    known). Every other value is kept as written; the Markdown is re-rendered.
+    ValueError naming the file for a file of another header.
+    """
+    path = Path(path)
+    with _locked(path.stem, path.parent):
+        with path.open(encoding="utf-8", newline="") as f:
+            records = list(csv.reader(f))
+        if not records or tuple(records[0]) != PREVIOUS_COLUMNS:
+            raise ValueError(f"{path}:1: not a leaderboard of the previous schema "
+                             f"(expected {','.join(PREVIOUS_COLUMNS)})")
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        writer.writerows(record + [response_lang, cue, ""] for record in records[1:] if record)
+        write_atomically(path, buffer.getvalue())
+        write_atomically(path.with_suffix(".md"), render_markdown(path.stem, read_rows(path)))
+    return path
 
 
 def render(task: str, leaderboard_dir=DEFAULT_DIR) -> Path:

@@ -2,8 +2,9 @@
 
 ``lm_eval --tasks lrpo_mgsm ... --output_path DIR`` writes ``results_*.json``;
 ``import_lm_eval(DIR)`` appends the lrpo subtasks in them to
-``leaderboards/<task>.csv`` (``lrpo.evaluation.leaderboard``), one run per
-(results file, task, split), listed under the method ``lm-eval``. Command line:
+``runs/leaderboards/<task>.csv`` (``lrpo.evaluation.leaderboard``; another
+directory with ``leaderboard_dir``), one run per (results file, task, split),
+listed under the method ``lm-eval``. Command line:
 ``python -m lrpo.leaderboard import-lm-eval DIR``.
 """
 
@@ -14,7 +15,7 @@ import json
 import time
 from pathlib import Path
 
-from lrpo.evaluation.leaderboard import DEFAULT_DIR, append_scorecard
+from lrpo.evaluation.leaderboard import USER_DIR, append_scorecard
 
 LM_EVAL_METHOD = "lm-eval"
 # The split recorded for XCOPA's loglikelihood formulation: its own table, since
@@ -67,13 +68,16 @@ def lm_eval_scorecards(results: dict, source: str = "") -> list[dict]:
             raise ValueError(f"{source}: {name} has no sample count in 'n-samples'")
         card = cards.setdefault((task, split), {
             "task": task, "split": split, "model": _lm_eval_model(config), "method": None, "seed": None,
-            "per_language": {}, "commit": results.get("git_hash"), "created": created})
+            "per_language": {}, "commit": results.get("git_hash"), "created": created,
+            # The lm-eval hooks ask each question with task.prompt(example, example.lang): its own language,
+            # native instruction (lrpo/evaluation/lm_eval_tasks/hooks.py).
+            "response_lang": "same", "cue": "instruction"})
         card["per_language"][language] = {"accuracy": metrics[accuracy_key],
                                           "fidelity": metrics.get("fidelity,none"), "n": int(n)}
     return list(cards.values())
 
 
-def import_lm_eval(results_dir, leaderboard_dir=DEFAULT_DIR, method: str = LM_EVAL_METHOD,
+def import_lm_eval(results_dir, leaderboard_dir=USER_DIR, method: str = LM_EVAL_METHOD,
                    rollout_budget: int | None = None, model_label: str | None = None
                    ) -> list[tuple[str, Path | None]]:
     """Append the lrpo subtasks of every lm-eval ``results_*.json`` under

@@ -34,7 +34,7 @@ VOLATILE_FIELDS = frozenset({
     "output_dir", "run_name", "leaderboard_dir", "report_to", "disable_tqdm", "resume_from_checkpoint",
     "save_strategy", "save_steps", "save_total_limit", "save_only_model", "save_on_each_node", "push_to_hub",
     "project", "skip_memory_metrics", "num_completions_to_print", "router_log_every", "baseline",
-    "skip_evaluation",
+    "skip_evaluation", "overwrite_output_dir",
 })
 VOLATILE_PREFIXES = ("logging_", "log_", "hub_", "trackio_")
 # Files above this size enter a model directory's digest by size and their first and last MiB:

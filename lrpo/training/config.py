@@ -8,12 +8,16 @@ the field it is about.
 
 from __future__ import annotations
 
+import difflib
+import os
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from trl import GRPOConfig
 
+from lrpo.evaluation.evaluator import check_model_reference
+from lrpo.evaluation.leaderboard import USER_DIR as USER_LEADERBOARD_DIR
 from lrpo.languages import SEEN_LANGUAGES, UNSEEN_LANGUAGES, get_language
 from lrpo.router.algorithms import ALGORITHMS, NORMALIZATIONS
 from lrpo.router.algorithms.base import prior_logits
@@ -128,11 +132,18 @@ class LRPOConfig(GRPOConfig):
     baseline: str = field(default="grpo", metadata=_meta(
         "Compare against the matching 'grpo' run (trained now if the leaderboard has none); 'none' skips."))
     skip_evaluation: bool = field(default=False, metadata=_meta("Train only: no scorecard, no leaderboard row."))
-    leaderboard_dir: str = field(default="leaderboards", metadata=_meta("Where leaderboard CSV/Markdown live."))
+    leaderboard_dir: str = field(default=USER_LEADERBOARD_DIR, metadata=_meta(
+        "Where this run's leaderboard rows go (<dir>/<task>.csv and .md). Default: runs/leaderboards, "
+        "git-ignored, kept apart from the committed leaderboards/; the GRPO baseline is also looked up there."))
+    overwrite_output_dir: bool = field(default=False, metadata=_meta(
+        "Train into an output_dir that holds another run's files (checkpoints, scorecard, manifest), "
+        "removing those first. Without it such a directory is refused unless resume_from_checkpoint is set."))
 
     def __post_init__(self):
         self._check_lrpo_fields()
+        check_optimizer_fields(self)
         super().__post_init__()
+        check_model_reference(self.model, "model")
 
     def _check_lrpo_fields(self) -> None:
         from lrpo.tasks import available_tasks
@@ -207,6 +218,42 @@ class LRPOConfig(GRPOConfig):
         """The field of a flat router setting (``lrpo.router.config.FLAT_NAMES``):
         ``router_<setting>``, except that the router's ``seed`` is the run's own ``seed``."""
         return "seed" if setting == "seed" else f"router_{setting}"
+
+
+def check_optimizer_fields(config) -> None:
+    """Reject, naming the field, every optimizer and schedule setting that the trainer or
+    torch's AdamW would reject only after the model is built, and ``max_steps`` values
+    that Transformers silently reads as "train by epochs" (0, and anything below -1)."""
+    if not config.learning_rate >= 0:
+        raise ValueError(f"learning_rate must be >= 0, got {config.learning_rate}")
+    if config.max_steps == 0 or config.max_steps < -1:
+        raise ValueError(f"max_steps must be >= 1 (optimizer steps), or -1 to train for num_train_epochs, "
+                         f"got {config.max_steps}")
+    if config.max_steps == -1 and not config.num_train_epochs > 0:
+        raise ValueError(f"num_train_epochs must be > 0 when max_steps is -1, got {config.num_train_epochs}")
+    for name in ("per_device_train_batch_size", "gradient_accumulation_steps", "max_completion_length"):
+        if getattr(config, name) is not None and getattr(config, name) < 1:
+            raise ValueError(f"{name} must be >= 1, got {getattr(config, name)}")
+    for name in ("weight_decay", "adam_epsilon", "warmup_steps", "beta"):
+        if not getattr(config, name) >= 0:
+            raise ValueError(f"{name} must be >= 0, got {getattr(config, name)}")
+    for name in ("adam_beta1", "adam_beta2"):
+        if not 0.0 <= getattr(config, name) < 1.0:
+            raise ValueError(f"{name} must be in [0, 1), got {getattr(config, name)}")
+    if config.num_generations is not None and config.num_generations < 2:
+        raise ValueError(f"num_generations must be >= 2 (GRPO normalises rewards within a group), "
+                         f"got {config.num_generations}")
+    # TRL's own message names generation_batch_size, a value it derives from these. The process count is
+    # read as accelerate / torchrun set it: asking TrainingArguments would set up devices before __post_init__.
+    if config.generation_batch_size is None and config.steps_per_generation is None and config.num_generations:
+        processes = int(os.environ.get("WORLD_SIZE", "1"))
+        per_step = config.per_device_train_batch_size * processes * config.gradient_accumulation_steps
+        if per_step % config.num_generations:
+            raise ValueError(
+                f"per_device_train_batch_size ({config.per_device_train_batch_size}) x processes "
+                f"({processes}) x gradient_accumulation_steps ({config.gradient_accumulation_steps}) "
+                f"= {per_step} rollouts per step must be divisible by num_generations "
+                f"({config.num_generations}): each step holds whole groups")
 
 
 # What depends on the task's languages
@@ -287,14 +334,54 @@ def normalize_argv(argv) -> list[str]:
     return argv
 
 
+def closest_field(name: str) -> str:
+    """" Did you mean 'x'?" for the LRPOConfig field closest to ``name`` (difflib), or ""."""
+    matches = difflib.get_close_matches(name.replace("-", "_"), [f.name for f in fields(LRPOConfig)], n=1)
+    return f"; did you mean {matches[0]!r}?" if matches else ""
+
+
+def check_yaml_keys(path: str) -> None:
+    """ValueError naming the file and line of a key of the YAML config that is no
+    LRPOConfig field, with the closest field."""
+    import yaml
+
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as e:
+        raise ValueError(f"{path}: not valid YAML: {e}") from None
+    if not isinstance(root, yaml.MappingNode):
+        raise ValueError(f"{path}: expected a mapping of LRPOConfig fields to values")
+    known = {f.name for f in fields(LRPOConfig)} | {"env"}  # TrlParser reads `env` itself
+    for key, _ in root.value:
+        if key.value not in known:
+            raise ValueError(f"{path}:{key.start_mark.line + 1}: unknown field {key.value!r}"
+                             f"{closest_field(key.value)}")
+
+
 def parse_config(argv=None):
-    """The validated config from flags and a YAML preset (no model is loaded)."""
+    """The validated config from flags and a YAML preset (no model is loaded).
+
+    A key of the YAML file or a flag that is no LRPOConfig field is a ValueError
+    naming it and the closest field. Without ``--output_dir`` the run writes to
+    ``runs/<task>-<method>-seed<seed>``, with ``-<tiny_model>`` added for a tiny model
+    other than the default (so ``--quick`` and the default run never share a directory).
+    """
     from trl import TrlParser
 
+    argv = normalize_argv(argv)
+    check_yaml_keys(argv[argv.index("--config") + 1])
     parser = TrlParser(LRPOConfig)
-    (config,) = parser.parse_args_and_config(args=normalize_argv(argv))
+    config, unknown = parser.parse_args_and_config(args=argv, return_remaining_strings=True)
+    flags = [item for item in unknown if item.startswith("--")]
+    if flags or unknown:
+        name = (flags or unknown)[0].removeprefix("--").split("=")[0]
+        raise ValueError(f"unknown option {(flags or unknown)[0]!r}{closest_field(name)}")
     if config.output_dir in (None, DEFAULT_OUTPUT_DIR):
-        config.output_dir = str(Path("runs") / f"{config.task}-{_slug(config.method)}-seed{config.seed}")
+        name = f"{config.task}-{_slug(config.method)}-seed{config.seed}"
+        if config.model is None and config.tiny_model != "default":
+            name += f"-{config.tiny_model}"
+        config.output_dir = str(Path("runs") / name)
     return config
 
 

@@ -1,25 +1,36 @@
 """A complete run: train, score, compare with GRPO, record.
 
 What ``python -m lrpo.train`` does after parsing its config:
+0. before any model loads: check that the output and leaderboard directories can be
+   written, that the output directory holds no other run (``check_output_dir``) and,
+   when resuming, that the checkpoint and its router state are readable;
 1. train the method (LRPO, GRPO or a fixed mix) and save model, router, manifest;
 2. score the base model (cached per model, task, split, languages and data) and
    the trained model on the task's evaluation split;
-3. find the matching GRPO run on the leaderboard (same task, model, seed,
-   rollout budget, evaluation split and questions per language) or train it now
-   under the same settings;
-4. write ``scorecard.json`` with its ``baseline`` block, print the table
-   languages x {base, GRPO, this method, delta}, append the run (and a freshly
-   trained baseline) to ``leaderboards/<task>.csv``, and draw the plots.
+3. find the matching GRPO run on the leaderboards (same task, model, seed,
+   rollout budget, evaluation split, prompting and questions per language; this
+   run's ``leaderboard_dir`` first, then the committed ``leaderboards/``) or train
+   it now under the same settings, saying why no run matched;
+4. write the run's own outputs (``scorecard.json`` with its ``baseline`` block,
+   plots), print the table languages x {base, GRPO, this method, delta}, and only
+   then append the run (and a freshly trained baseline) to the shared
+   ``<leaderboard_dir>/<task>.csv``, once per configuration hash.
+
+This module is past 300 lines because steps 0-4 share the config and the labels;
+each step is one function.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from lrpo.evaluation.aggregate import mean
-from lrpo.evaluation.evaluator import evaluate
-from lrpo.evaluation.leaderboard import append_scorecard, find_runs
+from lrpo.evaluation.evaluator import SAME, evaluate
+from lrpo.evaluation.leaderboard import DEFAULT_DIR, append_scorecard, csv_path, find_runs
 from lrpo.evaluation.run_cache import run_key
 from lrpo.evaluation.scorecard import with_baseline
 from lrpo.evaluation.tables import format_comparison_table
@@ -108,36 +119,147 @@ def questions_per_language(config) -> dict[str, int]:
     return dict(Counter(example.lang for example in examples))
 
 
-def find_baseline(config, label: str, budget: int) -> dict | None:
-    """The latest GRPO run on the leaderboard with this run's task, model, seed,
-    rollout budget and evaluation split, scored on as many questions of the same
-    languages (a run scored on the first 50 questions is not this run's baseline
-    if this one is scored on the first 20)."""
-    runs: dict[str, list[dict]] = {}
-    for row in find_runs(config.task, model=label, method="grpo", seed=config.seed, rollout_budget=budget,
-                         leaderboard_dir=config.leaderboard_dir, split=config.eval_split):
-        runs.setdefault(row["run_id"], []).append(row)
-    wanted = questions_per_language(config)
-    matching = [rows for rows in runs.values() if {row["language"]: row["n"] for row in rows} == wanted]
-    return baseline_from_leaderboard(matching[-1]) if matching else None
+def baseline_dirs(config) -> list[str]:
+    """Where a GRPO baseline is looked up: the run's leaderboard directory, then the
+    committed ``leaderboards/`` (read only) when it exists here."""
+    dirs = [config.leaderboard_dir]
+    if Path(DEFAULT_DIR).is_dir() and Path(DEFAULT_DIR).resolve() != Path(config.leaderboard_dir).resolve():
+        dirs.append(DEFAULT_DIR)
+    return dirs
+
+
+def _questions_text(questions: dict[str, int]) -> str:
+    counts = sorted(set(questions.values()))
+    if len(counts) == 1:
+        return f"{counts[0]} questions in each of {', '.join(sorted(questions))}"
+    return ", ".join(f"{lang}: {n}" for lang, n in sorted(questions.items()))
+
+
+def find_baseline(config, label: str, budget: int) -> tuple[dict | None, str]:
+    """The latest GRPO run on the leaderboards (``baseline_dirs``) with this run's
+    task, model, seed, rollout budget, evaluation split and prompting, scored on as
+    many questions of the same languages (a run scored on the first 50 questions is
+    not this run's baseline if this one is scored on the first 20), and "" -- or None
+    and why no run matched: the GRPO run that differs least and how it differs."""
+    wanted = {"model": label, "seed": config.seed, "rollout_budget": budget, "split": config.eval_split,
+              "response_lang": SAME, "cue": config.language_cue}
+    questions = questions_per_language(config)
+    candidates = []  # (differences, directory's place in the search, rows, what differs)
+    for place, directory in enumerate(baseline_dirs(config)):
+        runs: dict[str, list[dict]] = {}
+        for row in find_runs(config.task, directory, method="grpo"):
+            runs.setdefault(row["run_id"], []).append(row)
+        for rows in runs.values():
+            differences = [f"{name} ({rows[0][name]!r} there, {value!r} here)"
+                           for name, value in wanted.items() if rows[0][name] != value]
+            scored = {row["language"]: row["n"] for row in rows}
+            if scored != questions:
+                differences.append(f"questions per language ({_questions_text(scored)} there, "
+                                   f"{_questions_text(questions)} here)")
+            candidates.append((len(differences), place, rows, differences))
+    places = " or ".join(str(csv_path(config.task, directory)) for directory in baseline_dirs(config))
+    if not candidates:
+        return None, f"{places} has no GRPO run of task {config.task!r}"
+    matching = [(place, rows) for count, place, rows, _ in candidates if count == 0]
+    if matching:  # the latest of the first directory that has one
+        first = min(place for place, _ in matching)
+        return baseline_from_leaderboard([rows for place, rows in matching if place == first][-1]), ""
+    _, _, rows, differences = min(candidates, key=lambda candidate: candidate[:2])
+    return None, (f"no GRPO run in {places} matches; the closest, {rows[0]['run_id']}, differs in "
+                  + "; ".join(differences))
 
 
 def train_method(config, model: str):
-    """Train one configuration; save the model, router state and manifest."""
-    from lrpo.manifest import write_manifest
-    from lrpo.training.trainer import LRPOTrainer
+    """Train one configuration; save the model, router state and manifest (with the
+    run's ``config_hash``, ``lrpo.evaluation.run_cache.run_key``).
 
+    The checkpoint to resume (``resume_from_checkpoint``: a path, or true / "last" for
+    the latest complete one) and its router state are found and checked before the
+    model is built (``lrpo.training.trainer.resume_checkpoint``).
+    """
+    from lrpo.manifest import write_manifest
+    from lrpo.training.trainer import LRPOTrainer, resume_checkpoint
+
+    checkpoint = resume_checkpoint(config)
     trainer = LRPOTrainer.from_config(config, model)
-    resume = config.resume_from_checkpoint
-    if isinstance(resume, str) and resume.lower() in ("true", "last"):
-        resume = True
-    trainer.train(resume_from_checkpoint=resume)
+    trainer.train(resume_from_checkpoint=checkpoint)
     trainer.save_model(config.output_dir)
     if trainer.accelerator.is_main_process:
         write_manifest(config.output_dir, config,
                        extra={"model": model, "global_step": trainer.state.global_step,
-                              "rollout_budget": rollout_budget(trainer)})
+                              "rollout_budget": rollout_budget(trainer), "config_hash": run_key(config, model)})
     return trainer
+
+
+# Checks before any model loads
+
+# What a run leaves in its output directory besides the model (``check_output_dir``).
+RUN_OUTPUTS = ("manifest.json", "scorecard.json", "lrpo_router.json", "router_log.jsonl", "evaluation",
+               "accuracy_by_language.png", "training_curves.png", "router_probabilities.png")
+
+
+def check_writable(directory, field: str) -> None:
+    """ValueError naming ``field`` when ``directory`` cannot be created or written
+    (tried with a temporary file in it, or in its nearest existing parent)."""
+    path = Path(directory)
+    existing = next((p for p in (path, *path.parents) if p.exists()), Path("."))
+    if not existing.is_dir():
+        raise ValueError(f"{field}: {directory} cannot be created: {existing} is a file, not a directory")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as e:
+        raise ValueError(f"{field}: {directory} is not writable ({existing}: {e.strerror})") from None
+
+
+def check_output_dir(config, key: str) -> None:
+    """Refuse an ``output_dir`` that holds another run's files (checkpoints, scorecard,
+    manifest, router state) so two runs never mix, unless ``resume_from_checkpoint``
+    (continue it) or ``overwrite_output_dir`` (its run files are removed here; on the
+    main process only) is set. A directory whose manifest has this run's ``key``
+    holds the same run: its files are replaced as the run writes them again."""
+    out = Path(config.output_dir)
+    resume = config.resume_from_checkpoint
+    if not out.is_dir() or (resume and str(resume).lower() not in ("false", "none")):
+        return
+    held = sorted(p.name for p in out.iterdir() if p.name in RUN_OUTPUTS or p.name.startswith("checkpoint-"))
+    if not held:
+        return
+    manifest = out / "manifest.json"
+    try:
+        same_run = json.loads(manifest.read_text(encoding="utf-8")).get("config_hash") == key
+    except (OSError, ValueError, AttributeError):
+        same_run = False
+    if not (same_run or config.overwrite_output_dir):
+        shown = ", ".join(held[:6]) + (", ..." if len(held) > 6 else "")
+        raise ValueError(f"output_dir: {out} holds another run ({shown}); pass --overwrite_output_dir true to "
+                         "replace it, --resume_from_checkpoint true to continue it, or another --output_dir")
+    if int(os.environ.get("RANK", "0")) == 0:
+        for name in held:  # the old run's files, so that none is left beside the new run's
+            target = out / name
+            if target.is_dir():
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                target.unlink(missing_ok=True)
+
+
+def check_directories(config) -> None:
+    """The output and leaderboard directories can be written (``check_writable``);
+    needs no model, so ``python -m lrpo.train`` checks it before building one."""
+    check_writable(config.output_dir, "output_dir")
+    if not config.skip_evaluation:
+        check_writable(config.leaderboard_dir, "leaderboard_dir")
+
+
+def check_before_training(config, model: str) -> None:
+    """What can fail later in a run, checked before any model loads: the directories
+    (``check_directories``, ``check_output_dir``) and the checkpoint to resume
+    (``lrpo.training.trainer.resume_checkpoint``). ValueError naming the field."""
+    from lrpo.training.trainer import resume_checkpoint
+
+    check_directories(config)
+    check_output_dir(config, run_key(config, model))
+    resume_checkpoint(config)
 
 
 def draw_plots(output_dir: Path, cards: dict, trainer) -> None:
@@ -157,7 +279,8 @@ def run(config, model: str, derive_config) -> dict | None:
     changed (the GRPO baseline's), through the same parsing and validation.
     Every rank trains (the method and, when needed, the baseline); the main
     process alone evaluates and writes. The process group is closed at the end, by
-    every rank at once: gloo aborts a process that exits with it open.
+    every rank at once: gloo aborts a process that exits with it open. Call
+    ``check_before_training`` first (``python -m lrpo.train`` does).
     """
     trainer = train_method(config, model)
     try:
@@ -170,8 +293,9 @@ def run(config, model: str, derive_config) -> dict | None:
         trainer.accelerator.end_training()
 
 
-def _needed_baseline(config, label: str, budget: int, trainer) -> tuple[dict | None, bool]:
-    """The leaderboard's matching GRPO scorecard, and whether it must be trained now.
+def _needed_baseline(config, label: str, budget: int, trainer) -> tuple[dict | None, bool, str]:
+    """The leaderboard's matching GRPO scorecard, whether it must be trained now, and
+    why no leaderboard run matched.
 
     The main process reads the leaderboard and tells the others, so that every
     rank takes part in training a missing baseline.
@@ -179,23 +303,27 @@ def _needed_baseline(config, label: str, budget: int, trainer) -> tuple[dict | N
     from accelerate.utils import broadcast_object_list
 
     if config.skip_evaluation or config.method == "grpo" or config.baseline != "grpo":
-        return None, False
+        return None, False, ""
     found = [find_baseline(config, label, budget) if trainer.accelerator.is_main_process else None]
     if trainer.accelerator.num_processes > 1:
         broadcast_object_list(found, from_process=0)
-    return found[0], found[0] is None
+    baseline, why = found[0]
+    return baseline, baseline is None, why
 
 
 def _score_and_record(config, model: str, derive_config, trainer) -> dict | None:
     output_dir = Path(config.output_dir)
     label = model_label(config, model)
     budget = rollout_budget(trainer)
-    baseline, train_baseline = _needed_baseline(config, label, budget, trainer)
+    baseline, train_baseline, why = _needed_baseline(config, label, budget, trainer)
     if train_baseline:
         if trainer.accelerator.is_main_process:
             print(f"no GRPO run with model {label}, seed {config.seed} and {budget} rollouts on the "
-                  "leaderboard: training it now under the same settings")
-        grpo_config = derive_config(method="grpo", output_dir=f"{config.output_dir}-grpo-baseline")
+                  f"leaderboard ({why}): training it now under the same settings")
+        # The baseline's directory belongs to this run: a previous baseline there is replaced.
+        grpo_config = derive_config(method="grpo", output_dir=f"{config.output_dir}-grpo-baseline",
+                                    overwrite_output_dir="true")
+        check_output_dir(grpo_config, run_key(grpo_config, model))
         grpo_trainer = train_method(grpo_config, model)
     if config.skip_evaluation or not trainer.accelerator.is_main_process:
         return None
@@ -205,15 +333,28 @@ def _score_and_record(config, model: str, derive_config, trainer) -> dict | None
     if train_baseline:
         baseline = evaluate_model(grpo_config, grpo_config.output_dir, "grpo",
                                   Path(grpo_config.output_dir) / "evaluation", label)
-        append_scorecard(baseline, config.leaderboard_dir, rollout_budget=rollout_budget(grpo_trainer),
-                         model_label=label)
     if baseline is not None:
         card = with_baseline(card, baseline)
 
+    # The run's own outputs first: a shared leaderboard that fails to take the rows loses nothing.
     (output_dir / "scorecard.json").write_text(json.dumps(card, indent=2))
-    append_scorecard(card, config.leaderboard_dir, rollout_budget=budget, model_label=label)
     print(format_comparison_table(base, baseline, card))
     draw_plots(output_dir, {"base": base, "grpo": baseline, config.method: card}, trainer)
-    print(f"scorecard, plots and model in {output_dir}; "
-          f"leaderboard rows in {config.leaderboard_dir}/{config.task}.csv")
+    print(f"scorecard, plots and model in {output_dir}")
+    if train_baseline:
+        _record(baseline, grpo_config, model, rollout_budget(grpo_trainer), label)
+    _record(card, config, model, budget, label)
     return card
+
+
+def _record(card: dict, config, model: str, budget: int, label: str) -> None:
+    """Append a run to its leaderboard, once per configuration hash, and say where it went."""
+    key = run_key(config, model)
+    path = append_scorecard(card, config.leaderboard_dir, rollout_budget=budget, model_label=label,
+                            config_hash=key)
+    where = csv_path(config.task, config.leaderboard_dir)
+    if path is None:
+        print(f"{card['method']}: the same run (configuration hash {key[:12]}) is already in {where}: "
+              "not added again")
+    else:
+        print(f"{card['method']}: leaderboard rows in {where}")

@@ -32,12 +32,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import warnings
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 from accelerate.utils import gather_object
-from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR, get_last_checkpoint
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 from trl import GRPOTrainer
 
 from lrpo.evaluation.atomic import write_atomically
@@ -47,6 +49,84 @@ from lrpo.training.config import LRPOConfig
 from lrpo.training.setup import TrainingSet, build_planner, build_reward, build_training_set, resolve_model
 
 ROUTER_STATE_FILE = "lrpo_router.json"
+# Transformers writes trainer_state.json last of a checkpoint's files (after the model, optimizer and
+# RNG states), and this trainer adds the router state after that: a checkpoint without them was cut short.
+TRAINER_STATE_FILE = "trainer_state.json"
+CHECKPOINT_NAME = re.compile(rf"^{PREFIX_CHECKPOINT_DIR}-(\d+)$")
+
+
+def missing_checkpoint_files(checkpoint, with_router: bool) -> list[str]:
+    """The files a complete checkpoint has and ``checkpoint`` lacks ([] when complete)."""
+    needed = [TRAINER_STATE_FILE] + ([ROUTER_STATE_FILE] if with_router else [])
+    return [name for name in needed if not (Path(checkpoint) / name).is_file()]
+
+
+def last_complete_checkpoint(output_dir, with_router: bool) -> str | None:
+    """The highest-numbered complete ``checkpoint-<step>`` in ``output_dir`` (None if
+    there is none). Incomplete ones (a run killed while saving) are skipped with a
+    warning that names them and what they lack."""
+    directory = Path(output_dir)
+    found = sorted((int(m.group(1)), path) for path in (directory.iterdir() if directory.is_dir() else ())
+                   if path.is_dir() and (m := CHECKPOINT_NAME.match(path.name)))
+    for _, path in reversed(found):
+        missing = missing_checkpoint_files(path, with_router)
+        if not missing:
+            return str(path)
+        warnings.warn(f"skipping incomplete checkpoint {path} (no {', '.join(missing)}; a run was stopped "
+                      "while saving it)", stacklevel=2)
+    return None
+
+
+def read_router_state(checkpoint, config: LRPOConfig) -> dict:
+    """The router state saved in ``checkpoint``, checked against the router ``config``
+    builds, before any model loads. ValueError naming the file and what is wrong:
+    missing, not JSON (a truncated write), or not a state of this router."""
+    from lrpo.tasks import get_task
+    from lrpo.training.setup import build_router, candidate_languages
+
+    path = Path(checkpoint) / ROUTER_STATE_FILE
+    if not path.is_file():
+        raise FileNotFoundError(f"checkpoint {checkpoint} has no router state ({ROUTER_STATE_FILE}); "
+                                "it was not written by an LRPO run with method 'lrpo'")
+    try:
+        state = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise ValueError(f"{path}: not a router state: invalid JSON ({e}); the file is truncated or "
+                         "corrupt") from None
+    try:
+        build_router(config, candidate_languages(config, get_task(config.task))).load_state_dict(state)
+    except (KeyError, TypeError, AttributeError) as e:
+        raise ValueError(f"{path}: not a router state: {type(e).__name__} {e}") from None
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
+    return state
+
+
+def resume_checkpoint(config: LRPOConfig) -> str | None:
+    """The checkpoint ``config.resume_from_checkpoint`` asks for, found and checked
+    before the model is built: true / "last" = the latest complete one in
+    ``output_dir`` (incomplete ones skipped, with a warning), a path = that one.
+    ValueError when there is none or it is incomplete; its router state is read
+    (``read_router_state``) for method 'lrpo'."""
+    resume = config.resume_from_checkpoint
+    if not resume or (isinstance(resume, str) and resume.lower() in ("false", "none")):
+        return None
+    with_router = config.method == "lrpo"
+    if resume is True or (isinstance(resume, str) and resume.lower() in ("true", "last")):
+        checkpoint = last_complete_checkpoint(config.output_dir, with_router)
+        if checkpoint is None:
+            raise ValueError(f"resume_from_checkpoint: no complete checkpoint in {config.output_dir} to resume "
+                             "from")
+    else:
+        checkpoint = str(resume)
+        if not Path(checkpoint).is_dir():
+            raise ValueError(f"resume_from_checkpoint: {checkpoint} is not a directory")
+        missing = missing_checkpoint_files(checkpoint, with_router)
+        if missing:
+            raise ValueError(f"resume_from_checkpoint: {checkpoint} is incomplete (no {', '.join(missing)})")
+    if with_router:
+        read_router_state(checkpoint, config)
+    return checkpoint
 
 
 class LRPOTrainer(GRPOTrainer):
@@ -197,21 +277,21 @@ class LRPOTrainer(GRPOTrainer):
         write_atomically(path, json.dumps(self.router.state_dict()))
 
     def load_router_state(self, directory) -> bool:
-        path = Path(directory) / ROUTER_STATE_FILE
+        """Restore the router from ``directory``'s ``lrpo_router.json`` (False when this
+        run has no router); errors name the file (``read_router_state``)."""
         if self.router is None:
             return False
-        if not path.is_file():
-            raise FileNotFoundError(f"checkpoint {directory} has no router state ({ROUTER_STATE_FILE}); "
-                                    "it was not written by an LRPO run with method 'lrpo'")
-        self.router.load_state_dict(json.loads(path.read_text()))
+        self.router.load_state_dict(read_router_state(directory, self.args))
         return True
 
     def train(self, resume_from_checkpoint=None, **kwargs):
+        """TRL's training; ``resume_from_checkpoint=True`` resumes the latest complete
+        checkpoint of ``output_dir`` (``last_complete_checkpoint``), with its router state."""
         checkpoint = resume_from_checkpoint
         if checkpoint is True:
-            checkpoint = get_last_checkpoint(self.args.output_dir)
+            checkpoint = last_complete_checkpoint(self.args.output_dir, with_router=self.router is not None)
             if checkpoint is None:
-                raise ValueError(f"no checkpoint found in {self.args.output_dir} to resume from")
+                raise ValueError(f"no complete checkpoint found in {self.args.output_dir} to resume from")
         if checkpoint:
             self.load_router_state(checkpoint)
         return super().train(resume_from_checkpoint=checkpoint or None, **kwargs)
