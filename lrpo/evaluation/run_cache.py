@@ -83,6 +83,20 @@ def directory_digest(directory: Path, contents: bool = True) -> str:
     return digest.hexdigest()
 
 
+def weights_digest(directory: Path) -> str:
+    """A hex digest of a model directory's weight files (``*.safetensors``, ``*.bin``)
+    alone: unlike ``directory_digest`` it ignores build logs and configs, so it names
+    the weights. ValueError when the directory holds no weight file."""
+    files = sorted(p for pattern in ("*.safetensors", "*.bin") for p in directory.glob(pattern)
+                   if p.name != "training_args.bin")
+    if not files:
+        raise ValueError(f"{directory} holds no weight file (*.safetensors, *.bin)")
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(f"{path.name}\0{_file_digest(path)}\0".encode())
+    return digest.hexdigest()
+
+
 def model_identity(model: str) -> dict:
     """{"kind": "directory", "digest"} for a local model directory, else {"kind": "hub", "id"}."""
     path = Path(model)

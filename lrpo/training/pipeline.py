@@ -31,14 +31,24 @@ from pathlib import Path
 from lrpo.evaluation.aggregate import mean
 from lrpo.evaluation.evaluator import SAME, evaluate
 from lrpo.evaluation.leaderboard import DEFAULT_DIR, append_scorecard, csv_path, find_runs
-from lrpo.evaluation.run_cache import run_key
+from lrpo.evaluation.run_cache import run_key, weights_digest
 from lrpo.evaluation.scorecard import with_baseline
 from lrpo.evaluation.tables import format_comparison_table
 
 
 def model_label(config, model: str) -> str:
-    """How the model is named on the leaderboard: its id, or the tiny model's cache name."""
-    return config.model or f"tiny:{Path(model).name}"
+    """How the model is named on the leaderboard: its id, or the tiny model's cache name
+    and a digest of its weights (``tiny:tiny-arith-a1cafcaf14b2@1f0c9e2a``).
+
+    The cache name is a hash of the build configuration, but the same configuration
+    trained on another CPU gives other weights (float kernels differ: the default
+    arith model scored bn 8.5 .. ja 44.5 where it was first built, bn 6.0 .. en 52.5 on
+    an AMD EPYC), so the label carries the weights too: runs of different models never
+    share a leaderboard row or a GRPO baseline.
+    """
+    if config.model:
+        return config.model
+    return f"tiny:{Path(model).name}@{weights_digest(Path(model))[:8]}"
 
 
 def rollouts_per_step(args, processes: int) -> int:
