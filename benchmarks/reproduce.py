@@ -10,8 +10,10 @@ Multilingual Policy Optimization", ICML 2026, arXiv 2605.25360; the rows are
 data in ``benchmarks/paper_tables.py``):
   1  base model, GRPO, LRPO
   2  base model, GRPO, the fixed mixes (input-dominant, English-dominant, uniform), LRPO
-  4  LRPO's router variants: the paper's ema-softmax, ucb, exp3, thompson, the
-     learning signal, and the center / none normalisations of router rewards
+  4  LRPO's router variants: the paper's ema-softmax, its two ablations (a
+     non-uniform initialisation, ``--router_prior en:4,zh:2``; no annealing,
+     ``--router_tau_decay 1 --router_eps_decay 1``), and ours: ucb, exp3, thompson,
+     the learning signal, and the center / none normalisations of router rewards
 
 Scales (one runner each, ``TinyRunner`` and ``PaperRunner``):
   tiny   the offline ``arith`` world and the tiny model on a CPU: every row is trained
@@ -41,11 +43,15 @@ from the leaderboards. Each run is appended once to the leaderboards
 Output: the table (seen / unseen / all-language average, mean +- std over seeds,
 fidelity, per-language accuracy) as a section of ``--output`` (one section per
 table, the command that produced it in its header), and beside it the paper's
-numbers for the same rows from ``benchmarks/paper_results.csv``, for orientation
-only: a different model and different benchmarks. That CSV holds what could be
-read of the paper (the table bodies of https://arxiv.org/html/2605.25360 were
-not reachable; each row names its source). The rendering is
-``lrpo.evaluation.tables.reproduced_table_section``.
+row for each of ours (``Row.paper_method``) for the same backbone, benchmark and
+split, from ``benchmarks/paper_results.csv`` (the paper's published cells; see
+``benchmarks/paper_numbers.py``). The backbone is the paper's one the model is
+(else Qwen2.5-1.5B-Instruct) and the benchmark the one the task is (``mgsm``:
+mGSM-v2; else mGSM-v2 too, marked "for orientation only"); where a row's printed
+overall cells do not follow from its per-benchmark cells, the recomputed ones are
+shown, marked (``lrpo.evaluation.paper``). The dry run prints the same table under
+its plan. The rendering is ``lrpo.evaluation.tables.reproduced_table_section``
+and ``paper_numbers_table``.
 """
 
 # ruff: noqa: E402  (OMP_NUM_THREADS and the import path are set before torch and this repository load)
@@ -73,6 +79,7 @@ from dataclasses import dataclass
 from benchmarks.paper_tables import TABLES, Row, Table, load_paper_results
 from lrpo.evaluation.atomic import write_atomically
 from lrpo.evaluation.leaderboard import append_scorecard
+from lrpo.evaluation.paper import paper_setting
 from lrpo.evaluation.run_cache import RunCache, run_key
 from lrpo.evaluation.tables import paper_numbers_table, percent, replace_section, reproduced_table_section
 from lrpo.manifest import git_commit
@@ -422,6 +429,13 @@ def print_plan(table: Table, jobs: list[Job], runner: Runner, cache: RunCache, m
         print("\n(the tiny model is not built yet: hashes are computed when it is)")
 
 
+def paper_table(table: Table, config, model: str | None) -> str:
+    """The paper's rows beside the table's (Markdown), for the backbone and benchmark of ``config``."""
+    backbone, benchmark, same = paper_setting(config.model or model, config.task)
+    return paper_numbers_table(table.number, [(row.label, row.paper_method) for row in table.rows],
+                               load_paper_results(), backbone, benchmark, same)
+
+
 # Command line
 
 
@@ -465,8 +479,10 @@ def main(argv=None) -> int:
         return 2
     jobs, model, label = plan_jobs(rows, runner, args)
     cache = RunCache(Path(args.work_dir) / "cache")
+    paper = paper_table(table, jobs[0].config, model)
     if args.dry_run:
         print_plan(table, jobs, runner, cache, model)
+        print(f"\nThe paper's numbers for these rows:\n\n{paper}")
         return 0
 
     started = time.perf_counter()
@@ -475,8 +491,6 @@ def main(argv=None) -> int:
         records.setdefault(job.row.key, []).append(run_job(job, runner, cache, model, label, table))
     wall = time.perf_counter() - started
     command = "python benchmarks/reproduce.py " + shlex.join(argv)
-    paper = paper_numbers_table(table.number, [(row.label, row.paper_method) for row in table.rows],
-                                load_paper_results())
     section = reproduced_table_section(table.number, table.title, runner.scale, runner.preset, command,
                                        range(args.seeds), [(row.label, records[row.key]) for row in table.rows
                                                            if records.get(row.key)], paper, wall)

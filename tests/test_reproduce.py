@@ -6,7 +6,6 @@ The tables themselves take minutes to hours; here the plans, the run key
 from the cache.
 """
 
-import csv
 import importlib.util
 import os
 import subprocess
@@ -17,33 +16,20 @@ import pytest
 import torch
 
 from lrpo.evaluation.run_cache import run_key
-from lrpo.evaluation.tables import paper_numbers_table, replace_section
+from lrpo.evaluation.tables import replace_section
 from lrpo.tasks import get_task
 from lrpo.training import pipeline
 from lrpo.training.config import parse_config
 from tests.tiny_model import build_random_tiny_model
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-PAPER_RESULTS = REPO_ROOT / "benchmarks" / "paper_results.csv"
 OFFLINE = {"OMP_NUM_THREADS": "1", "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"}
 
-# DESIGN.md section 1: (table, backbone, method, benchmark, metric) -> the value as printed.
-HEADLINE_NUMBERS = {
-    ("1", "Qwen2.5-1.5B-Instruct", "base", "mGSM", "accuracy"): "24.87",
-    ("1", "Qwen2.5-1.5B-Instruct", "grpo", "mGSM", "accuracy"): "32.33",
-    ("1", "Qwen2.5-1.5B-Instruct", "lrpo", "mGSM", "accuracy"): "38.25",
-    ("1", "Qwen2.5-1.5B-Instruct", "base", "overall", "average"): "28.64",
-    ("1", "Qwen2.5-1.5B-Instruct", "grpo", "overall", "average"): "30.42",
-    ("1", "Qwen2.5-1.5B-Instruct", "lrpo", "overall", "average"): "32.15",
-    ("1", "Gemma3-4B", "base", "overall", "average"): "45.80",
-    ("1", "Gemma3-4B", "grpo", "overall", "average"): "46.67",
-    ("1", "Gemma3-4B", "lrpo", "overall", "average"): "46.89",
-    ("2", "unspecified", "lrpo", "overall", "delta_vs_best_fixed_mix"): "0.26",
-}
 EXPECTED_ROWS = {
     1: ["base", "grpo", "lrpo"],
     2: ["base", "grpo", "input-dominant", "en-dominant", "uniform", "lrpo"],
-    4: ["lrpo", "ucb", "exp3", "thompson", "learning-signal", "center", "no-normalization"],
+    4: ["lrpo", "non-uniform-init", "no-annealing", "ucb", "exp3", "thompson", "learning-signal", "center",
+        "no-normalization"],
 }
 
 
@@ -65,45 +51,15 @@ def random_model(tmp_path_factory) -> str:
     return str(build_random_tiny_model(tmp_path_factory.mktemp("model"), corpus))
 
 
-# The paper's numbers
+# The paper's numbers beside ours (the numbers and rules themselves: tests/test_paper_numbers.py)
 
 
-def _paper_rows() -> list[dict]:
-    with PAPER_RESULTS.open(newline="", encoding="utf-8") as handle:
-        return list(csv.DictReader(handle))
-
-
-def test_paper_results_parse_and_name_their_tables():
-    rows = _paper_rows()
-    assert rows
-    assert list(rows[0]) == ["table", "backbone", "method", "benchmark", "split", "metric", "value", "source",
-                             "note"]
-    for row in rows:
-        assert row["table"] in {"1", "2", "4", "5", "7"}, row
-        float(row["value"])  # a number, as printed in the source
-        assert row["source"].strip(), row
-    keys = [(r["table"], r["backbone"], r["method"], r["benchmark"], r["split"], r["metric"]) for r in rows]
-    assert len(keys) == len(set(keys)), "a fact is recorded twice"
-
-
-def test_design_headline_numbers_are_recorded_exactly():
-    recorded = {(r["table"], r["backbone"], r["method"], r["benchmark"], r["metric"]): r["value"]
-                for r in _paper_rows()}
-    for key, value in HEADLINE_NUMBERS.items():
-        assert recorded.get(key) == value, key
-
-
-def _paper_table(number: int) -> str:
-    rows = [(row.label, row.paper_method) for row in reproduce.TABLES[number].rows]
-    return paper_numbers_table(number, rows, reproduce.load_paper_results())
-
-
-def test_paper_table_shows_the_recorded_numbers_and_marks_the_missing():
-    text = _paper_table(2)
-    assert "| Uniform mix | - |" in text and "| LRPO | 0.26 |" in text
-    assert "38.25" in _paper_table(1)
-    ablations = _paper_table(4)
-    assert "Table 4 numbers were recovered" in ablations and "| LRPO, UCB router | - |" in ablations
+def test_every_paper_method_a_row_names_is_in_the_papers_tables():
+    methods = {(int(r["table"]), r["method"]) for r in reproduce.load_paper_results()}
+    for table in reproduce.TABLES.values():
+        for row in table.rows:
+            if row.paper_method is not None:
+                assert (table.number, row.paper_method) in methods or (1, row.paper_method) in methods, row
 
 
 def test_a_table_section_replaces_its_own_and_keeps_the_others_in_order():
@@ -155,6 +111,21 @@ def test_paper_dry_run_of_the_other_tables(number, capsys):
         assert f"\nrow {key} (" in plan, key
     if number == 4:
         assert "--router_algorithm thompson" in plan and "--router_normalization none" in plan
+        # The paper's two ablations, and its numbers for them beside the plan.
+        assert "--router_prior en:4,zh:2 --baseline none" in plan
+        assert "--router_tau_decay 1 --router_eps_decay 1" in plan
+        assert "| LRPO, no annealing (tau, eps fixed) | W.o. annealing (T4) | 51.03 | 12.30 | 36.95 |" in plan
+    else:
+        assert "| Base model | Vanilla (T1) |" in plan and "| LRPO | LRPO (T1) | 52.51 |" in plan
+    assert "orientation only" not in plan  # Qwen2.5-1.5B on MGSM: the paper's backbone and benchmark
+
+
+def test_tiny_dry_run_of_table_4_validates_the_ablations(capsys):
+    """The prior's languages and the decay factors of 1 pass the tiny preset's checks too."""
+    assert reproduce.main(["--table", "4", "--scale", "tiny", "--dry-run", "--seeds", "1",
+                           "--rows", "non-uniform-init", "no-annealing"]) == 0
+    plan = capsys.readouterr().out
+    assert "overrides: --router_prior en:4,zh:2" in plan and "orientation only" in plan
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message of a machine without a GPU")

@@ -7,7 +7,8 @@ come as Markdown (pipes) or aligned console text (``TABLE_STYLES``).
 - ``format_table``: one scorecard (or a seed aggregate), language by language;
 - ``format_comparison_table``: base model, GRPO and this run side by side;
 - ``reproduced_table_section``: one table of ``benchmarks/reproduce.py`` (its
-  rows' mean ± std over seeds, beside the paper's numbers), and
+  rows' mean ± std over seeds), beside ``paper_numbers_table`` (the paper's
+  rows for the same backbone and benchmark, in points as printed), and
   ``replace_section`` to put it into the Markdown file that holds every table.
 
 The leaderboard's Markdown is ``lrpo.evaluation.leaderboard_markdown``.
@@ -15,10 +16,12 @@ The leaderboard's Markdown is ``lrpo.evaluation.leaderboard_markdown``.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 
 from lrpo.evaluation.aggregate import aggregate_scorecards
+from lrpo.evaluation.paper import OVERALL, SPLITS, find_row, paper_rows
 from lrpo.evaluation.scorecard import delta
 
 TABLE_STYLES = ("markdown", "console")
@@ -90,9 +93,8 @@ def format_table(scorecard: dict, style: str = "markdown") -> str:
             rows.append([_language_label(scorecard, name), _cell(scorecard[f"{name}_average"]),
                          interval(ci.get(f"{name}_average")), "", ""])
     table = render_table(["language", "accuracy %", "95% CI", "fidelity %", "n"], rows, style)
-    worst = scorecard["worst_language"]
     consistency = scorecard.get("consistency")
-    notes = [f"worst language: {worst} ({_cell(scorecard['per_language'][worst]['accuracy'])})",
+    notes = [worst_language_note(scorecard),
              "consistency: " + ("- (no item correct in any language)" if _point(consistency) is None
                                 else _cell(consistency))]
     baseline = scorecard.get("baseline")
@@ -103,6 +105,64 @@ def format_table(scorecard: dict, style: str = "markdown") -> str:
     return table + "\n\n" + separator.join(notes)
 
 
+def worst_languages(scorecard: dict) -> list[str]:
+    """Every language whose accuracy equals the worst one's (``worst_language``, the
+    first listed of them): a scorecard names one, but several often tie (at 0 on
+    a small evaluation)."""
+    rates = {lang: _point(stats["accuracy"]) for lang, stats in scorecard["per_language"].items()}
+    lowest = rates[scorecard["worst_language"]]
+    return [lang for lang, rate in rates.items() if rate is not None and math.isclose(rate, lowest, abs_tol=1e-12)]
+
+
+def worst_language_note(scorecard: dict) -> str:
+    """"worst language: bn (8.5)", or "worst languages (tied): bn, sw, te (0.0)"."""
+    tied = worst_languages(scorecard)
+    rate = _cell(scorecard["per_language"][scorecard["worst_language"]]["accuracy"])
+    if len(tied) == 1:
+        return f"worst language: {tied[0]} ({rate})"
+    return f"worst languages ({len(tied)} tied): {', '.join(tied)} ({rate})"
+
+
+# z of a two-sided 95% normal interval.
+Z95 = 1.959963984540054
+
+
+def _adjusted_variance(rate: float, n: int) -> float:
+    """Agresti-Caffo's variance of a rate: one success and one failure added, so
+    that a rate of 0 or 1 on a few questions still has a width."""
+    adjusted = (rate * n + 1) / (n + 2)
+    return adjusted * (1 - adjusted) / (n + 2)
+
+
+def difference_interval(pairs: Sequence[tuple[float, int, float, int]]) -> list[float] | None:
+    """95% interval, as fractions, of the mean over languages of (this rate − reference
+    rate); ``pairs``: one (this rate, its n, reference rate, its n) per language.
+
+    The observed difference ± z95 x its standard error, from Agresti-Caffo's adjusted
+    variances of the rates taken as independent. The two runs answer the same
+    questions, so this is wider than a paired interval would be (conservative): the
+    comparison keeps no per-question answers of a baseline read from a leaderboard.
+    None when a pair lacks a rate or an n, or a rate is a seed aggregate.
+    """
+    if not pairs or any(not isinstance(value, (int, float)) for pair in pairs for value in pair):
+        return None
+    centre = sum(this - reference for this, _, reference, _ in pairs) / len(pairs)
+    spread = math.sqrt(sum(_adjusted_variance(this, n_this) + _adjusted_variance(reference, n_reference)
+                           for this, n_this, reference, n_reference in pairs))
+    half = Z95 * spread / len(pairs)
+    return [centre - half, centre + half]
+
+
+def question_difference(pairs: Sequence[tuple[float, int, float, int]]) -> int | None:
+    """How many more questions (or fewer, negative) this run answers correctly than the
+    reference over ``pairs`` (as in ``difference_interval``); None unless both were
+    scored on the same number of questions in each language."""
+    if not pairs or any(n_this != n_reference or not isinstance(n_this, int) or isinstance(this, dict)
+                        for this, n_this, _, n_reference in pairs):
+        return None
+    return round(sum((this - reference) * n for this, n, reference, _ in pairs))
+
+
 def _column_label(card: dict, fallback: str) -> str:
     method = card.get("method")
     if fallback == "GRPO" and method in (None, "grpo"):
@@ -111,33 +171,59 @@ def _column_label(card: dict, fallback: str) -> str:
 
 
 def format_comparison_table(base: dict | None, baseline: dict | None, this: dict, style: str = "console") -> str:
-    """Languages × {base model, GRPO, this method, Δ} plus the average, seen and
-    unseen rows. Δ = this − GRPO, or this − base when there is no GRPO run; base
-    and baseline may be None (their columns are left out)."""
+    """Languages × {base model, GRPO, this method, Δ, 95% interval of Δ, Δ in
+    questions} plus the average, seen and unseen rows, then notes: which rows differ
+    by one question only, and this run's worst language(s).
+
+    Δ = this − GRPO, or this − base when there is no GRPO run; base and baseline
+    may be None (their columns are left out). The interval is
+    ``difference_interval`` over the row's languages; "Δ questions" is
+    ``question_difference`` (blank when the two were scored on different numbers
+    of questions)."""
     columns = [(card, label) for card, label in ((base, "base"), (baseline, "GRPO")) if card is not None]
     columns.append((this, "this"))
     reference = baseline if baseline is not None else base
     header = ["language"] + [_column_label(card, label) for card, label in columns]
     if reference is not None:
-        header.append("Δ vs " + ("GRPO" if reference is baseline else "base"))
+        name = "GRPO" if reference is baseline else "base"
+        header += [f"Δ vs {name}", "95% CI of Δ", "Δ questions"]
 
     def accuracy(card: dict, lang: str) -> float | None:
         stats = card["per_language"].get(lang)
         return None if stats is None else _point(stats["accuracy"])
 
-    def row(label: str, values: list[float | None]) -> list[str]:
+    def pairs(languages: Sequence[str]) -> list[tuple]:
+        return [(this["per_language"][lang]["accuracy"], this["per_language"][lang].get("n"),
+                 (reference["per_language"].get(lang) or {}).get("accuracy"),
+                 (reference["per_language"].get(lang) or {}).get("n")) for lang in languages]
+
+    one_question = []
+
+    def row(label: str, values: list[float | None], languages: Sequence[str]) -> list[str]:
         cells = [label] + [percent(v) for v in values]
         if reference is not None:
-            cells.append(percent(delta(values[-1], values[-2]), signed=True))
+            bounds = difference_interval(pairs(languages))
+            questions = question_difference(pairs(languages))
+            if questions in (-1, 1):
+                one_question.append(label.split(" (")[0])
+            cells += [percent(delta(values[-1], values[-2]), signed=True),
+                      "-" if bounds is None else f"{percent(bounds[0], True)} to {percent(bounds[1], True)}",
+                      "" if questions is None else f"{questions:+d}"]
         return cells
 
-    rows = [row(lang, [accuracy(card, lang) for card, _ in columns]) for lang in this["per_language"]]
-    rows.append(row("average", [_point(card.get("average")) for card, _ in columns]))
+    languages = list(this["per_language"])
+    rows = [row(lang, [accuracy(card, lang) for card, _ in columns], [lang]) for lang in languages]
+    rows.append(row("average", [_point(card.get("average")) for card, _ in columns], languages))
     for name in ("seen", "unseen"):
         if _point(this.get(f"{name}_average")) is not None:
-            rows.append(row(_language_label(this, name),
-                            [_point(card.get(f"{name}_average")) for card, _ in columns]))
-    return render_table(header, rows, style)
+            values = [_point(card.get(f"{name}_average")) for card, _ in columns]
+            rows.append(row(_language_label(this, name), values, this.get(f"{name}_languages") or []))
+    notes = []
+    if one_question:
+        notes.append(f"one question apart (Δ questions ±1): {', '.join(one_question)}")
+    notes.append(worst_language_note(this))
+    separator = "  \n" if style == "markdown" else "\n"
+    return render_table(header, rows, style) + "\n\n" + separator.join(notes)
 
 
 # The reproduced paper tables (benchmarks/reproduce.py)
@@ -162,33 +248,66 @@ def seed_table(rows: Sequence[tuple[str, Sequence[dict]]]) -> str:
     return render_table(header, lines, "markdown")
 
 
-def _paper_column_label(table: str, backbone: str, benchmark: str, split: str, metric: str) -> str:
-    parts = [f"T{table}", "" if backbone == "unspecified" else backbone, benchmark,
-             "" if split == "all" else split, metric.replace("_", " ")]
-    return " ".join(part for part in parts if part)
+# Marks of the paper's cells: recomputed from the row's own cells / flagged inconsistent by its README.
+RECOMPUTED_MARK, INCONSISTENT_MARK = "†", "‡"
 
 
-def paper_numbers_table(number: int, rows: Sequence[tuple[str, str | None]], paper_rows: Sequence[dict]) -> str:
-    """The paper's recovered numbers for table ``number``'s rows, given as (label,
-    method in ``benchmarks/paper_results.csv`` or None for a row the paper has no
-    method of its own for): from this table first, then the same methods in the
-    paper's other tables (column headers say which, "T1 ..."). ``paper_rows``: the
-    CSV's rows as dicts (table, backbone, method, benchmark, split, metric, value)."""
-    keys = {key for _, key in rows} - {None}
-    relevant = sorted((r for r in paper_rows if r["method"] in keys),
-                      key=lambda r: (r["table"] != str(number), int(r["table"])))
-    own = any(r["table"] == str(number) for r in relevant)
-    note = "" if own else (f"None of the paper's Table {number} numbers were recovered; the columns below "
-                           "are the same methods in its other tables.\n\n")
-    if not relevant:
-        return "None of the paper's numbers for these rows were recovered (see benchmarks/paper_results.csv)."
-    columns = list(dict.fromkeys((r["table"], r["backbone"], r["benchmark"], r["split"], r["metric"])
-                                 for r in relevant))
-    values = {(r["method"], (r["table"], r["backbone"], r["benchmark"], r["split"], r["metric"])): r["value"]
-              for r in relevant}
-    header = ["Method"] + [_paper_column_label(*column) for column in columns]
-    lines = [[label] + [values.get((key, column), "-") for column in columns] for label, key in rows]
-    return note + render_table(header, lines, "markdown")
+def paper_numbers_table(number: int, rows: Sequence[tuple[str, str | None]], records: Sequence[dict],
+                        backbone: str, benchmark: str, same_setting: bool) -> str:
+    """Markdown: the paper's row beside each of table ``number``'s rows, for
+    ``backbone`` and ``benchmark`` (one of ``lrpo.evaluation.paper.BENCHMARKS``):
+    that benchmark's seen / unseen / average and the overall seen / unseen /
+    average, in points as printed, with a caption and footnotes.
+
+    ``rows``: (label, the paper's method name, or None for a row the paper does not
+    have); the paper's row is the one of this table, else of the lowest-numbered
+    table that has the method (``lrpo.evaluation.paper.find_row``), and says which.
+    ``records``: ``benchmarks/paper_results.csv``'s rows. Where a row's printed
+    overall cells do not follow from its per-benchmark cells beyond rounding, the
+    recomputed value is shown, marked ``RECOMPUTED_MARK``, and a footnote gives
+    the printed one; cells the paper's README flags are marked ``INCONSISTENT_MARK``.
+    ``same_setting``: our rows use the paper's backbone and (a version of) its
+    benchmark; otherwise the caption says the numbers are for orientation only.
+    """
+    by_key = paper_rows(records)
+    columns = [(benchmark, split) for split in SPLITS] + [(OVERALL, split) for split in SPLITS]
+    header = ["Method", "Paper's row"] + [f"{name} {split}" for name, split in columns]
+    lines, notes = [], []
+    for label, method in rows:
+        found = None if method is None else find_row(by_key, number, backbone, method)
+        if found is None:
+            lines.append([label, "-"] + ["-"] * len(columns))
+            continue
+        recomputed = found.recomputed_overall()
+        cells = []
+        for name, split in columns:
+            value = found.cells.get((name, split))
+            if name == OVERALL and split in recomputed:
+                cells.append(f"{recomputed[split]:.2f}{RECOMPUTED_MARK}")
+            elif value is None:
+                cells.append("-")
+            else:
+                cells.append(f"{value:.2f}{INCONSISTENT_MARK if (name, split) in found.flagged else ''}")
+        lines.append([label, f"{found.method} (T{found.table})"] + cells)
+        if recomputed:
+            printed = " / ".join(f"{split} {found.cells[(OVERALL, split)]:.2f}" for split in recomputed)
+            notes.append(f"{RECOMPUTED_MARK} {found.method} (Table {found.table}): overall recomputed from the "
+                         f"row's own per-benchmark cells by the paper's averaging rules "
+                         f"(lrpo.evaluation.paper); the paper prints {printed}.")
+        if found.flagged & set(columns):
+            notes.append(f"{INCONSISTENT_MARK} {found.method} (Table {found.table}): flagged inconsistent in "
+                         "the paper's data (the cell disagrees with the row's own average and overall); see the "
+                         "note in benchmarks/paper_results.csv.")
+    if not any(line[1] != "-" for line in lines):
+        return f"None of these rows is in the paper's tables for {backbone} (benchmarks/paper_results.csv)."
+    caption = (f"The paper's rows ({backbone}, {benchmark} and the overall of its five benchmarks; points, as "
+               "printed; T<n> = the paper's table the row is from; - = a row the paper does not have). Source: "
+               "benchmarks/paper_results.csv.")
+    if not same_setting:
+        caption += (" For orientation only: a different model or benchmark than ours, so compare which rows "
+                    "come out ahead, not the values.")
+    parts = [caption, render_table(header, lines, "markdown", right_align_from=2)]
+    return "\n\n".join(parts + (["  \n".join(notes)] if notes else []))
 
 
 def reproduced_table_section(number: int, title: str, scale: str, preset: str, command: str,
@@ -233,11 +352,6 @@ def reproduced_table_section(number: int, title: str, scale: str, preset: str, c
         f"Accuracy (%) per language and averaged over languages, mean ± sample std over seeds. Seen = the "
         f"training languages ({seen}); unseen = the rest. Fidelity = answers in the requested language. The "
         "base model is evaluated once (greedy decoding, nothing trained).",
-        "",
-        "The paper's numbers for these rows, for orientation only: a different model (Qwen2.5-1.5B-Instruct, "
-        "Gemma3-4B; not the tiny model) and different benchmarks (mGSM-v2 and four others; not arith), so "
-        "compare which rows come out ahead, not the values. T1/T2 = the paper's table; - = no number "
-        "recovered. Source: benchmarks/paper_results.csv.",
         "",
         paper,
         f"{SECTION_END} {number} -->",
