@@ -8,7 +8,11 @@
   and its English original, with every reference new (two encodings per
   reward) and with the references cached (one: in training the K rollouts of a
   group share their reference);
-- chrF between the same pairs, for comparison.
+- chrF between the same pairs, for comparison;
+- language identification accuracy of the hard gate as training and evaluation
+  build it (``LanguageGate("hard", candidates=<the task's languages>)``: the
+  candidates and their close neighbours are identified): MGSM test questions
+  with their digits removed, and XCOPA test premises.
 
 Prints the median over repeats.
 
@@ -20,19 +24,20 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import statistics
 import time
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-from lrpo.languages import MGSM_LANGUAGES, get_language  # noqa: E402
+from lrpo.languages import MGSM_LANGUAGES, XCOPA_LANGUAGES, get_language  # noqa: E402
 from lrpo.rewards.encoders import load_encoder  # noqa: E402
-from lrpo.rewards.gated_reward import ChrFReward, LanguageGatedReward  # noqa: E402
+from lrpo.rewards.gated_reward import ChrFReward, LanguageGate, LanguageGatedReward  # noqa: E402
 from lrpo.rewards.lid import detect_languages  # noqa: E402
 from lrpo.rewards.similarity import CalibratedSimilarity, SimilarityReward  # noqa: E402
 from lrpo.tasks import get_task  # noqa: E402
 
-TARGETS = {"identification": 5_000, "gate + verifier": 3_000}
+TARGETS = {"identification": 5_000, "gate + verifier": 2_000}
 
 
 def median_rate(run, n: int, repeats: int) -> float:
@@ -55,6 +60,14 @@ def model_like_responses(examples, by_id, rng: random.Random):
         responses.append(f"{restated}\n{get_language(lang).answer_phrase} {answer}.")
         langs.append(lang)
     return responses, langs
+
+
+def gate_accuracy(examples, candidates) -> tuple[int, int]:
+    """(passed, total) of the hard gate over the questions, each requested in its own
+    language, digits removed (they carry no language)."""
+    gate = LanguageGate("hard", candidates=candidates)
+    passed = sum(gate(re.sub(r"\d", "", ex.question), ex.lang) for ex in examples)
+    return int(passed), len(examples)
 
 
 def main() -> None:
@@ -116,6 +129,13 @@ def main() -> None:
     for measure, what, n, rate in rows:
         target = f"{TARGETS[measure]:,}" if measure in TARGETS else "-"
         print(f"{measure:<21} {what:<32} {n:>6} {rate:>10,.1f} {target:>8}")
+
+    xcopa = get_task("xcopa").load("test", data_dir=args.data_dir)
+    print(f"\n{'hard gate accuracy':<40} {'passed':>7} {'of':>6} {'floor':>6}")
+    for what, items, candidates, floor in (("MGSM questions, digits removed", examples, MGSM_LANGUAGES, 2750),
+                                           ("XCOPA test premises", xcopa, XCOPA_LANGUAGES, 5344)):
+        passed, total = gate_accuracy(items, candidates)
+        print(f"{what:<40} {passed:>7} {total:>6} {floor:>6}")
 
 
 if __name__ == "__main__":

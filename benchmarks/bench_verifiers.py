@@ -5,8 +5,16 @@ Two kinds of response per item of the real test sets:
 - model-like: a longer chain of thought with many numbers (or LaTeX), half of
   them ending in a wrong answer, committed by the answer phrase or \\boxed{}.
 
-Prints the median over repeats; the math verifier's parse cache is cleared
-before every repeat, so sympy parsing is paid in full each time.
+Prints the median over repeats; the math verifier's cache is cleared before
+every repeat, so math-verify (in its worker process) is paid in full each time.
+
+Then the worst time of one ``task.score`` + ``task.extract`` call over the hostile
+inputs of ``tests/test_adversarial.py`` (a megabyte of digits, power towers, huge
+binomials, ...: the bound is 1 s), on the main thread and in a worker thread.
+
+Math-Verify's own test suite (the gold/prediction pairs of issue 17's peer
+benchmark) is not on this machine (the installed math-verify 0.9.0 ships no
+tests), so that agreement row is not measured here.
 
     OMP_NUM_THREADS=1 LRPO_DATA_DIR=../shared/data python benchmarks/bench_verifiers.py
 """
@@ -17,13 +25,18 @@ import argparse
 import os
 import random
 import statistics
+import sys
+import threading
 import time
+from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the tests' hostile inputs
 
 from lrpo.languages import get_language  # noqa: E402
 from lrpo.tasks import get_task  # noqa: E402
-from lrpo.tasks.math_answers import _parse  # noqa: E402
+from lrpo.tasks.math_answers import verified  # noqa: E402
+from tests.test_adversarial import _slowest_call  # noqa: E402
 
 TARGETS = {"mgsm": 20_000, "xcopa": 20_000, "mmath": 300}
 
@@ -51,7 +64,7 @@ def wrong_choices(task_name: str, examples) -> list[str]:
 def measure(task, examples, responses, repeats: int) -> float:
     rates = []
     for _ in range(repeats):
-        _parse.cache_clear()
+        verified.cache_clear()
         start = time.perf_counter()
         for ex, response in zip(examples, responses, strict=True):
             task.score(response, ex)
@@ -79,6 +92,15 @@ def main() -> None:
                 responses = [model_like_response(ex, rng, others) for ex in examples]
             rate = measure(task, examples, responses, args.repeats)
             print(f"{name:<7} {kind:<15} {len(examples):>6} {rate:>14,.0f} {TARGETS[name]:>8,}")
+
+    _slowest_call()  # starts the math-verify worker of this thread (once per thread and process)
+    print(f"\n{'hostile inputs':<23} {'worst call (s)':>14} {'bound':>8}")
+    print(f"{'main thread':<23} {_slowest_call():>14.3f} {1.0:>8.1f}")
+    worst = []
+    thread = threading.Thread(target=lambda: (_slowest_call(), worst.append(_slowest_call())))
+    thread.start()
+    thread.join()
+    print(f"{'worker thread':<23} {worst[0]:>14.3f} {1.0:>8.1f}")
 
 
 if __name__ == "__main__":

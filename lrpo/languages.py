@@ -14,7 +14,16 @@ Each entry carries what a prompt and a verifier need in that language:
   the rest are common variants a verifier also accepts, e.g. MGSM's exemplars
   write "Die Antwort ist" where we ask for "Die Antwort lautet");
 - ``decimal_mark`` and ``group_separators``: how numbers are written, so that
-  "1.234" means 1234 in German and 1.234 in English.
+  "1.234" means 1234 in German and 1.234 in English;
+- ``question_labels`` (``QUESTION_LABELS``): how a new question is labelled
+  ("Question:", "问题："), which is where a model that runs on past its answer
+  starts inventing the next exercise.
+
+Besides these, ``NEIGHBOURS`` names the languages the identifier must be able to
+answer when a registry language is requested, because text in them passes for
+it (Portuguese for Spanish, Dutch for German, Ukrainian for Russian). Some of
+them are not registry languages: ``IDENTIFIABLE`` lists them by name; they can be
+identified (and so rejected) but not prompted or verified.
 """
 
 from __future__ import annotations
@@ -45,6 +54,12 @@ class Language:
 
     def finish_instruction(self, answer: str) -> str:
         return self.finish.format(answer=answer)
+
+    @property
+    def question_labels(self) -> tuple[str, ...]:
+        """Words that label a new question at the start of a line ("Question", "Frage"),
+        the label MGSM's exemplars use first; a colon follows them in text."""
+        return QUESTION_LABELS[self.code]
 
 
 _COMMA_DECIMAL = {"decimal_mark": ",", "group_separators": (".",) + SPACE_GROUPS}
@@ -131,6 +146,38 @@ _LANGUAGES = [
 
 LANGUAGES: dict[str, Language] = {lang.code: lang for lang in _LANGUAGES}
 
+QUESTION_LABELS: dict[str, tuple[str, ...]] = {
+    "ar": ("السؤال", "سؤال"), "bn": ("প্রশ্ন",), "de": ("Frage", "Aufgabe"),
+    "en": ("Question", "Q", "Problem"), "es": ("Pregunta", "Problema"), "et": ("Küsimus", "Ülesanne"),
+    "fr": ("Question", "Problème"), "ht": ("Kesyon",), "id": ("Pertanyaan", "Soal"),
+    "it": ("Domanda", "Problema"), "ja": ("問題", "質問"), "ko": ("질문", "문제"), "ms": ("Soalan",),
+    "nl": ("Vraag", "Opgave"), "pl": ("Pytanie", "Zadanie"), "pt": ("Pergunta", "Questão", "Problema"),
+    "qu": ("Tapuy",), "ru": ("Задача", "Вопрос"), "sw": ("Swali",), "ta": ("கேள்வி",), "te": ("ప్రశ్న",),
+    "th": ("โจทย์", "คำถาม"), "tr": ("Soru",), "vi": ("Câu hỏi", "Bài toán"),
+    "zh": ("问题", "題目", "题目", "問題"),
+}
+
+# Languages outside the registry that the identifier must be able to answer: close
+# neighbours of registry languages (see NEIGHBOURS). Identifiable, never requested.
+IDENTIFIABLE: dict[str, str] = {
+    "af": "Afrikaans", "as": "Assamese", "az": "Azerbaijani", "be": "Belarusian", "bg": "Bulgarian",
+    "ca": "Catalan", "cs": "Czech", "da": "Danish", "fa": "Persian", "fi": "Finnish", "gl": "Galician",
+    "kn": "Kannada", "lb": "Luxembourgish", "lo": "Lao", "ml": "Malayalam", "sk": "Slovak",
+    "uk": "Ukrainian", "ur": "Urdu",
+}
+
+# Close neighbours of each registry language: text in them passes for the language
+# when the identifier may not answer them (Portuguese asked in Spanish). Indonesian and
+# Malay are not each other's neighbours: the identifier cannot tell them apart (see
+# lrpo.rewards.lid), so listing them would reject real Indonesian.
+NEIGHBOURS: dict[str, tuple[str, ...]] = {
+    "ar": ("fa", "ur"), "bn": ("as",), "de": ("nl", "lb", "da"), "en": (), "es": ("pt", "ca", "gl", "it"),
+    "et": ("fi",), "fr": ("ca", "it"), "ht": ("fr",), "id": (), "it": ("es", "ca"), "ja": ("zh",),
+    "ko": (), "ms": (), "nl": ("de", "af"), "pl": ("cs", "sk"), "pt": ("es", "gl"), "qu": ("es",),
+    "ru": ("uk", "be", "bg"), "sw": (), "ta": ("ml",), "te": ("kn",), "th": ("lo",), "tr": ("az",),
+    "vi": (), "zh": ("ja",),
+}
+
 # Language sets of the benchmarks and of the paper, as published.
 MGSM_LANGUAGES = ("bn", "de", "en", "es", "fr", "ja", "ru", "sw", "te", "th", "zh")
 XCOPA_LANGUAGES = ("et", "ht", "id", "it", "qu", "sw", "ta", "th", "tr", "vi", "zh")
@@ -156,6 +203,16 @@ def get_language(code: str) -> Language:
         raise ValueError(
             f"unknown language {code!r}; supported: {', '.join(supported_languages())}"
         ) from None
+
+
+def identifiable_languages() -> tuple[str, ...]:
+    """Every code language identification may answer: the registry and ``IDENTIFIABLE``."""
+    return tuple(sorted(set(LANGUAGES) | set(IDENTIFIABLE)))
+
+
+def with_neighbours(codes) -> tuple[str, ...]:
+    """``codes`` (registry languages) and all their ``NEIGHBOURS``, sorted."""
+    return tuple(sorted({n for code in codes for n in (code, *NEIGHBOURS[code])}))
 
 
 def validate_languages(codes) -> tuple[str, ...]:

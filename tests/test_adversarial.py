@@ -1,11 +1,15 @@
-"""Verifiers must return quickly on hostile text and never execute it."""
+"""Verifiers must return quickly on hostile text and never execute it: on the main
+thread, in a worker thread and in a multiprocessing worker (where math-verify's
+signal timeouts cannot run), with no help from SIGALRM."""
 
+import multiprocessing
 import threading
 import time
 
 import pytest
 
 from lrpo.tasks import Example, get_task
+from lrpo.tasks.math_answers import math_answers_equal
 
 ADVERSARIAL = {
     "1 MB of text": "lorem ipsum dolor " * 58_255,
@@ -21,6 +25,13 @@ ADVERSARIAL = {
     "huge exponent": "The answer is $10^{1000000000}$",
     "huge factorial": "The answer is $99999999!$",
     "code": "The answer is __import__('os').system('echo pwned')",
+    # Issue 17: each ran past 60 s off the main thread, or 2.4 s on it.
+    "power tower from the inside": "The answer is $\\boxed{{{9^{999}}^{999}}^{999}}$",
+    "huge binomial": "The answer is $\\boxed{\\binom{10^{9}}{5 \\cdot 10^{8}}}$",
+    "square-root tower": "The answer is $\\boxed{" + "\\sqrt{" * 12 + "2^{999}" + "}" * 12 + "}$",
+    "1 MB box of ones": "\\boxed{" + "1 " * 500_000 + "}",
+    "1 MB answer phrase run": "Answer: " + "1 " * 500_000,
+    "run-on markers": "The answer is 5.\n" + "Question: what?\n" * 50_000,
 }
 
 EXAMPLES = {
@@ -45,6 +56,58 @@ def test_bounded_time(task_name, label):
     assert elapsed < BOUND_SECONDS * 3, f"{task_name} took {elapsed:.2f}s on {label}"
 
 
+# Per call; generous so a loaded two-core machine does not fail it (the 1 s claim is
+# measured by benchmarks/bench_verifiers.py).
+PER_CALL_SECONDS = 5.0
+# What math-verify itself is asked (the worker path): costly but short enough to pass
+# the length caps, so only the worker's time bound stops them.
+SYMPY_HOSTILE = [
+    ("{{9^{999}}^{999}}^{999}", "1"),
+    ("\\binom{10^{9}}{5 \\cdot 10^{8}}", "1"),
+    ("\\sqrt{\\sqrt{\\sqrt{\\sqrt{2^{999}}}}}", "1"),
+    ("9^{9^{9}}", "9^{9^{9}}+1"),
+]
+
+
+def _slowest_call(_=None) -> float:
+    """The longest time of one score/extract call over every hostile input and task."""
+    slowest = 0.0
+    for task_name, example in EXAMPLES.items():
+        task = get_task(task_name)
+        for text in ADVERSARIAL.values():
+            start = time.perf_counter()
+            task.score(text, example, "en")
+            task.extract(text, "en")
+            slowest = max(slowest, time.perf_counter() - start)
+    for gold, predicted in SYMPY_HOSTILE:
+        start = time.perf_counter()
+        math_answers_equal(gold, predicted, "en")
+        slowest = max(slowest, time.perf_counter() - start)
+    return slowest
+
+
+def test_bounded_per_call_on_the_main_thread():
+    _slowest_call()  # starts the math-verify worker (a one-time import)
+    assert _slowest_call() < PER_CALL_SECONDS
+
+
+def test_bounded_per_call_in_a_worker_thread():
+    results = []
+    thread = threading.Thread(target=lambda: (_slowest_call(), results.append(_slowest_call())))
+    thread.start()
+    thread.join(timeout=300)
+    assert not thread.is_alive() and results[0] < PER_CALL_SECONDS
+
+
+def test_bounded_per_call_in_a_multiprocessing_worker():
+    """A daemonic worker, as a DataLoader's: it may not use multiprocessing children,
+    and its main thread is not the parent's."""
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        pool.apply(_slowest_call)
+        assert pool.apply(_slowest_call) < PER_CALL_SECONDS
+
+
 def test_off_main_thread_still_bounded():
     """math-verify's signal timeouts cannot run off the main thread; our input
     limits must bound it there too."""
@@ -61,3 +124,19 @@ def test_off_main_thread_still_bounded():
     thread.join(timeout=30)
     assert not thread.is_alive()
     assert results[-1] == 1.0 and set(results[:-1]) <= {0.0, 1.0}
+
+
+def test_a_worker_past_its_time_is_killed_and_replaced():
+    from lrpo.tasks import math_answers
+
+    assert math_answers.verified("\\frac{1}{2}", "0.5")
+    first = math_answers._workers().active.process
+    start = time.perf_counter()
+    assert not math_answers.verified("\\frac{(10^{99})!}{(10^{98})!}", "2")  # sympy computes the factorials
+    assert time.perf_counter() - start < PER_CALL_SECONDS
+    assert first.poll() is not None  # killed
+    deadline = time.monotonic() + 60
+    # The replacement may still be importing for the first calls ("not equal" meanwhile).
+    while not math_answers.verified.__wrapped__("\\frac{1}{4}", "0.25"):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)

@@ -5,15 +5,19 @@ import time
 
 import pytest
 
-from lrpo.languages import LANGUAGES, XCOPA_LANGUAGES, supported_languages
+from lrpo.languages import LANGUAGES, NEIGHBOURS, XCOPA_LANGUAGES, identifiable_languages, supported_languages
 from lrpo.rewards.lid import (
+    MAX_SEGMENTS,
+    SEGMENT_CHARS,
     UNKNOWN,
     detect_language,
     detect_languages,
+    identification_languages,
     identifier_languages,
     language_probabilities,
     language_sample,
     matches_language,
+    segments,
     strip_non_language,
 )
 
@@ -133,12 +137,36 @@ def test_identification_accuracy_over_all_languages():
     assert short_acc >= SHORT_ANSWER_ACCURACY, report
 
 
-def test_probabilities_cover_exactly_the_candidates_and_sum_to_one():
+def test_probabilities_cover_exactly_the_candidates_and_their_neighbours_and_sum_to_one():
     probs = language_probabilities(SENTENCES["en"][0], candidates=["de", "fr", "nl"])
-    assert set(probs) == {"de", "fr", "nl"}
+    assert set(probs) == set(identification_languages(["de", "fr", "nl"]))
+    assert set(probs) == {"de", "fr", "nl", "lb", "da", "ca", "it", "af"}
     assert sum(probs.values()) == pytest.approx(1.0, abs=1e-5)
     assert list(probs.values()) == sorted(probs.values(), reverse=True)
-    assert detect_language(SENTENCES["en"][0], ["de", "fr", "nl"])[0] in {"de", "fr", "nl"}
+    assert detect_language(SENTENCES["en"][0], ["de", "fr", "nl"])[0] in set(probs)
+
+
+def test_every_neighbour_is_known_to_the_identifier():
+    assert set(NEIGHBOURS) == set(supported_languages())
+    assert set(identifiable_languages()) <= set(identifier_languages())
+    assert {n for ns in NEIGHBOURS.values() for n in ns} <= set(identifiable_languages())
+
+
+# Sentences in neighbouring languages, written for this test.
+NEIGHBOUR_TEXT = {
+    "uk": "Моя бабуся щонеділі пече яблучний пиріг для всієї родини.",
+    "ca": "La meva àvia fa un pastís de poma cada diumenge per a tota la família.",
+    "gl": "A miña avoa fai unha torta de mazá cada domingo para toda a familia.",
+    "pt": SENTENCES["pt"][0], "it": SENTENCES["it"][0], "nl": SENTENCES["nl"][0], "es": SENTENCES["es"][0],
+}
+
+
+@pytest.mark.parametrize("text_lang, candidates", [
+    ("pt", ("es", "en")), ("it", ("es",)), ("nl", ("de", "en")), ("uk", ("ru", "en")), ("ca", ("es", "fr")),
+    ("gl", ("es", "en")), ("es", ("it", "en")),
+])
+def test_a_neighbour_is_identified_although_not_a_candidate(text_lang, candidates):
+    assert detect_language(NEIGHBOUR_TEXT[text_lang], candidates)[0] == text_lang
 
 
 def test_batch_matches_single_calls():
@@ -226,12 +254,24 @@ def test_hostile_input_is_identified_in_bounded_time(name):
     code, prob = detect_language(text)
     elapsed = time.perf_counter() - start
     assert elapsed < 2.0, f"{name}: {elapsed:.2f} s"
-    assert code == UNKNOWN or code in LANGUAGES
+    assert code == UNKNOWN or code in identifiable_languages()
     assert 0.0 <= prob <= 1.0
 
 
-def test_only_the_ends_of_a_huge_text_are_read():
+def test_the_whole_text_is_read_in_a_bounded_number_of_segments():
     middle = (SENTENCES["en"][0] + " ") * 20_000
     text = SENTENCES["de"][0] * 400 + middle + SENTENCES["de"][1] * 400
-    assert detect_language(text)[0] == "de"
-    assert len(language_sample(text)) <= 2 * 2048 + 1
+    assert detect_language(text)[0] == "en"  # the middle is most of it, and it is read
+    pieces = segments(strip_non_language(text))
+    assert len(pieces) == MAX_SEGMENTS
+    assert all(len(piece) <= SEGMENT_CHARS + 64 for piece in pieces)
+    assert detect_language(pieces[0])[0] == "de" and detect_language(pieces[-1])[0] == "de"
+
+
+def test_segments_are_balanced_and_cover_a_text():
+    text = " ".join(["wort"] * 1_000)  # 4,999 characters: three segments
+    pieces = segments(text)
+    assert len(pieces) == 3
+    assert " ".join(pieces).split() == text.split()
+    assert max(map(len, pieces)) - min(map(len, pieces)) < 16
+    assert segments("") == [] and segments("kurz") == ["kurz"]

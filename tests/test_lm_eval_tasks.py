@@ -23,6 +23,7 @@ from lrpo.evaluation.lm_eval_tasks.cli import lm_eval_argv
 from lrpo.languages import MGSM_LANGUAGES, MMATH_LANGUAGES, POLYMATH_LANGUAGES, XCOPA_LANGUAGES
 from lrpo.leaderboard import main as leaderboard_main
 from lrpo.tasks import get_task
+from lrpo.tasks.answers import run_on_stops
 from lrpo.tasks.mmath import POLYMATH_LEVELS
 from tests.conftest import REPO_ROOT
 from tests.tiny_model import build_random_tiny_model
@@ -128,8 +129,10 @@ def test_generation_settings_are_lrpo_evaluate_defaults(task_manager):
     config = task_manager.task_index["lrpo_mgsm_de"].cfg
     kwargs = config["generation_kwargs"]
     default = inspect.signature(evaluate).parameters["max_new_tokens"].default
-    # Greedy, stopped only by the end-of-sequence token (lm-eval adds it), as lrpo.evaluate decodes.
-    assert kwargs == {"until": [], "do_sample": False, "temperature": 0.0, "max_gen_toks": default}
+    # Greedy, stopped by the end-of-sequence token (lm-eval adds it) and at a run-on new question,
+    # as lrpo.evaluate decodes.
+    assert kwargs == {"until": list(run_on_stops()), "do_sample": False, "temperature": 0.0,
+                      "max_gen_toks": default}
     assert config["num_fewshot"] == 0
 
 

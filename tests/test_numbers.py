@@ -63,7 +63,7 @@ def test_parse_number_by_locale(token, lang, expected):
     ("We get \\boxed{17} and then 5 more apples", "en", "17"),
     ("The answer is 10. Wait, recheck: The answer is 12.", "en", "12"),
     ("First 3, then 5, so 8 total", "en", "8"),
-    ("The answer is 5-3 = 2", "en", "5"),        # first number after the phrase
+    ("The answer is 5-3 = 2", "en", "2"),        # an expression after the phrase: its result
     ("I bought 12 apples. The answer is unclear.", "en", None),  # earlier numbers never count
     ("No numbers here.", "en", None),
     ("Die Antwort ist 7", "de", "7"),            # MGSM exemplars' variant phrase

@@ -5,11 +5,11 @@ import time
 
 import pytest
 
-from lrpo.languages import get_language
+from lrpo.languages import MGSM_LANGUAGES, get_language
 from lrpo.rewards.gated_reward import ChrFReward, LanguageGate, LanguageGatedReward, RewardBreakdown, format_score
 from lrpo.rewards.lid import language_probabilities
 from lrpo.tasks import Example, get_task
-from tests.test_lid import HOSTILE, SENTENCES
+from tests.test_lid import HOSTILE, NEIGHBOUR_TEXT, SENTENCES
 
 # A line of reasoning in each response language, written for these tests.
 REASONING = {
@@ -46,6 +46,51 @@ def test_hard_gate_is_one_in_the_requested_language_and_zero_otherwise():
     assert gate(SENTENCES["de"][0], "de") == 1.0
     assert gate(SENTENCES["de"][0], "en") == 0.0
     assert gate("42", "de") == 0.0  # nothing to identify: fails, so bare numbers cannot dodge the gate
+
+
+# Kind 12 of issue 17: a neighbouring language outside the candidate set.
+@pytest.mark.parametrize("text_lang, requested, candidates", [
+    ("pt", "es", ("es", "en")), ("it", "es", ("es", "en")), ("nl", "de", ("de", "en")),
+    ("uk", "ru", ("ru", "en")), ("ca", "es", ("es", "fr")), ("gl", "es", ("es",)),
+    ("es", "pt", ("pt", "en")), ("pt", "es", MGSM_LANGUAGES),
+])
+def test_hard_gate_rejects_a_neighbouring_language_by_itself(text_lang, requested, candidates):
+    text = NEIGHBOUR_TEXT[text_lang] + " " + REASONING_NEIGHBOURS.get(text_lang, "")
+    gate = LanguageGate("hard", candidates=candidates)
+    result = gate.evaluate(text, requested)
+    assert result.value == 0.0 and result.fidelity == 0.0 and result.detected_lang == text_lang
+    assert LanguageGate("hard", candidates=candidates)(SENTENCES[requested][0], requested) == 1.0
+
+
+REASONING_NEIGHBOURS = {
+    "pt": "Primeiro calculamos quantos ovos sobram e depois multiplicamos pelo preço de cada um.",
+    "it": "Prima calcoliamo quante uova restano e poi moltiplichiamo per il prezzo di ciascuno.",
+    "nl": "Eerst berekenen we hoeveel eieren er over zijn en dan vermenigvuldigen we met de prijs.",
+    "uk": "Спочатку порахуємо, скільки яєць залишилося, а потім помножимо на ціну кожного.",
+    "ca": "Primer calculem quants ous queden i després multipliquem pel preu de cadascun.",
+    "gl": "Primeiro calculamos cantos ovos quedan e despois multiplicamos polo prezo de cada un.",
+}
+
+
+# Kind 11 of issue 17: a long drift in the middle of a response.
+def _drifting(lang: str, foreign: str, head: int, middle: int, tail: int) -> str:
+    def fill(text: str, size: int) -> str:
+        return (text + " ") * (size // (len(text) + 1) + 1)
+
+    return fill(SENTENCES[lang][0], head)[:head] + fill(SENTENCES[foreign][0], middle)[:middle] + \
+        fill(SENTENCES[lang][1], tail)[:tail]
+
+
+@pytest.mark.parametrize("lang, foreign", [("zh", "en"), ("de", "en"), ("ru", "fr")])
+def test_hard_gate_judges_the_whole_response(lang, foreign):
+    gate = LanguageGate("hard", candidates=MGSM_LANGUAGES)
+    # The issue's case: 12,000 characters asked in zh, the middle 7,000 in English.
+    assert gate(_drifting(lang, foreign, 2_500, 7_000, 2_500), lang) == 0.0
+    assert gate(_drifting(lang, foreign, 4_000, 4_000, 4_000), lang) == 0.0   # a third drifts
+    assert gate(_drifting(lang, foreign, 5_900, 200, 5_900), lang) == 1.0     # a quoted line does not
+    assert gate(_drifting(lang, lang, 4_000, 4_000, 4_000), lang) == 1.0
+    soft = LanguageGate("soft", candidates=MGSM_LANGUAGES)
+    assert soft(_drifting(lang, foreign, 2_500, 7_000, 2_500), lang) < 0.75
 
 
 def test_soft_gate_is_the_probability_of_the_requested_language():

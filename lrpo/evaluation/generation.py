@@ -13,6 +13,13 @@ the model sees. Decoding is greedy unless a temperature is given, and *only*
 what the caller asked for: the model card's sampling defaults (top-k, top-p,
 repetition penalty) are not inherited, so a score does not silently depend on
 them.
+
+Generation also stops where a model that has answered runs on and invents the
+next exercise: at a new line opening with a question label of any registry
+language ("\\nQuestion:", "\\nFrage:", "\\n问题："; ``stop``, by default
+``lrpo.tasks.answers.run_on_stops()``; ``stop=()`` turns it off). Responses never
+contain the stop string. The verifiers cut there too, so this saves tokens
+without changing a score.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 
+from lrpo.tasks.answers import cut_at_stop, run_on_stops
 from lrpo.tasks.base import Message
 
 Conversation = Sequence[Message]
@@ -65,7 +73,7 @@ class HFGenerator:
 
     def __init__(self, model, batch_size: int = 16, max_new_tokens: int = 512, device: str | None = None,
                  *, tokenizer=None, temperature: float = 0.0, top_p: float = 1.0, seed: int = 0,
-                 dtype=None):
+                 dtype=None, stop: Sequence[str] | None = None):
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -77,6 +85,7 @@ class HFGenerator:
         self.temperature = float(temperature)
         self.top_p = float(top_p)
         self.seed = seed
+        self.stop = tuple(run_on_stops() if stop is None else stop)
         if device is None and not isinstance(model, (str, Path)):
             device = getattr(model, "device", None)  # a loaded model stays where it is
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
@@ -125,6 +134,8 @@ class HFGenerator:
     def _decoding_options(self) -> dict:
         options = {"max_new_tokens": self.max_new_tokens, "eos_token_id": self.eos_token_id,
                    "pad_token_id": self.pad_token_id}
+        if self.stop:
+            options.update(stop_strings=list(self.stop), tokenizer=self.tokenizer)
         if self.temperature == 0:
             return {**options, "do_sample": False}
         return {**options, "do_sample": True, "temperature": self.temperature, "top_p": self.top_p,
@@ -150,7 +161,7 @@ class HFGenerator:
                                                  **self._decoding_options())
                     texts = self.tokenizer.batch_decode(output[:, input_ids.shape[1]:], skip_special_tokens=True)
                     for i, text in zip(batch, texts, strict=True):
-                        responses[i] = text
+                        responses[i] = cut_at_stop(text, self.stop)
                     if bar is not None:
                         bar.update(len(batch))
         finally:
@@ -168,7 +179,7 @@ class VLLMGenerator:
     """
 
     def __init__(self, model, max_new_tokens: int = 512, *, temperature: float = 0.0, top_p: float = 1.0,
-                 seed: int = 0, dtype: str = "auto", **llm_options):
+                 seed: int = 0, dtype: str = "auto", stop: Sequence[str] | None = None, **llm_options):
         try:
             import vllm
         except ImportError as e:
@@ -181,7 +192,8 @@ class VLLMGenerator:
         self.tokenizer = self.llm.get_tokenizer()
         self.sampling = vllm.SamplingParams(max_tokens=max_new_tokens, temperature=float(temperature),
                                             top_p=float(top_p) if temperature > 0 else 1.0,
-                                            seed=seed, skip_special_tokens=True)
+                                            seed=seed, skip_special_tokens=True,
+                                            stop=list(run_on_stops() if stop is None else stop))
 
     def generate(self, conversations: Sequence[Conversation], progress: bool = False) -> list[str]:
         prompts = [{"prompt_token_ids": render_prompt(self.tokenizer, c)} for c in conversations]

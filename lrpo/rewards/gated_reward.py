@@ -9,8 +9,10 @@
   open-ended ones. Any object with ``__call__(response, example, response_lang)
   -> float`` (and optionally ``batch``) works.
 - gate: ``LanguageGate`` — 1.0 / 0.0 whether the response is in the requested
-  language (``hard``, the paper), or the identifier's probability of that
-  language (``soft``). A gate of None / "off" multiplies by 1.0 (ablations);
+  language (``hard``, the paper: the whole response, segment by segment, with at
+  most ``lid.DRIFT_TOLERANCE`` of its letters in another language), or the
+  identifier's probability of that language (``soft``: the letter-weighted mean
+  over the segments). A gate of None / "off" multiplies by 1.0 (ablations);
   the language is still identified and reported as ``fidelity``.
 - format: 1.0 when the response commits to an answer (an answer phrase of its
   language or English, or ``\\boxed{}``: ``lrpo.tasks.answers.committed_answer``),
@@ -49,11 +51,15 @@ class GateResult:
 class LanguageGate:
     """Whether a response is in the requested language, as a reward multiplier.
 
-    ``candidates`` are the languages the identifier may answer (default: the
-    whole registry); restrict them to the languages in play for fewer
-    confusions. A response with too few letters to identify (a bare number)
-    fails the gate: otherwise a policy could escape the language constraint by
-    answering without words.
+    ``candidates`` are the languages in play (default: the whole registry); the
+    identifier answers among them and their close neighbours
+    (``lrpo.languages.NEIGHBOURS``), so Portuguese asked in Spanish fails a gate
+    built over ("es", "en") without the caller naming Portuguese. A response
+    fails the hard gate when its best language is not the requested one or when
+    more than ``lid.DRIFT_TOLERANCE`` of its letters are in segments identified
+    as another language (a long drift in the middle). A response with too few
+    letters to identify (a bare number) fails the gate: otherwise a policy could
+    escape the language constraint by answering without words.
     """
 
     def __init__(self, mode: str = "hard", candidates: Iterable[str] | None = None):
@@ -70,9 +76,12 @@ class LanguageGate:
 
     def evaluate(self, response: str, requested: str) -> GateResult:
         self._check_requested(requested)
-        probs = lid.language_probabilities(response, self.candidates)
+        found = lid.segment_languages(response, self.candidates)
+        probs = lid.pooled(found) if found else {}
         detected, prob = lid.best_language(probs)
-        fidelity = 1.0 if lid.matches_language(detected, requested, self.candidates) else 0.0
+        in_language = (lid.matches_language(detected, requested, self.candidates)
+                       and lid.drift(found, requested, self.candidates) <= lid.DRIFT_TOLERANCE)
+        fidelity = 1.0 if in_language else 0.0
         if self.mode == "hard":
             value = fidelity
         else:

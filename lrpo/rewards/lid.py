@@ -1,24 +1,37 @@
-"""Language identification of model responses, restricted to the languages in play.
+"""Language identification of model responses, among the languages in play and their neighbours.
 
 The language gate of LRPO's reward asks "is this response in the requested
 language?". A response to a math question is mostly numbers, LaTeX and code,
 which carry no language but sway an n-gram identifier (py3langid, BSD, offline),
-so they are stripped first; what remains is identified among the candidate
-languages only (all of ``lrpo.languages`` by default), because an identifier
-free to answer any of its 142 languages mistakes short texts for neighbours we
-never ask for. Under ``MIN_LETTERS`` letters nothing is decided: ``"unknown"``.
+so they are stripped first. What remains is identified among the *candidate*
+languages (the languages in play; all of ``lrpo.languages`` by default) *and their
+close neighbours* (``lrpo.languages.NEIGHBOURS``: Portuguese for Spanish, Dutch for
+German, Ukrainian for Russian, ...), never among all of py3langid's 142
+languages, which mistakes short texts for languages nobody asked for. Without
+the neighbours, Portuguese asked in Spanish would be "Spanish", the closest
+candidate; with them, it is "pt" and fails a Spanish gate. Under ``MIN_LETTERS``
+letters nothing is decided: ``"unknown"``.
+
+The whole response is judged, segment by segment: the cleaned text is cut into
+segments of at most ``SEGMENT_CHARS`` characters (balanced, at word boundaries),
+each identified on its own (``segment_languages``). A text's language is the best
+of the letter-weighted mean of its segments' probabilities, and its *drift* is
+the share of its letters in segments identified as another language; the gate
+(``lrpo.rewards.gated_reward.LanguageGate``) rejects drift above
+``DRIFT_TOLERANCE``. A text of one segment (up to about 2,000 letters: most
+responses) is identified exactly as a whole.
 
 Indonesian and Malay: py3langid cannot tell them apart reliably (measured: 150
-of 500 XCOPA Indonesian premises called Malay when both were candidates).
-Detection reports whichever of the two scored higher, and ``matches_language`` /
-``requested_probability`` treat the pair as one language *when both are
-candidates*, so an Indonesian response asked for in Indonesian never fails the
-gate for looking Malay. With only one of them among the candidates (XCOPA's
-languages, the paper's 15) there is nothing to merge and detection is exact.
+of 500 XCOPA Indonesian premises called Malay when both were candidates), so
+they are not each other's neighbours. Detection reports whichever of the two scored
+higher, and ``matches_language`` / ``requested_probability`` treat the pair as one
+language *when both are candidates*, so an Indonesian response asked for in
+Indonesian never fails the gate for looking Malay. With only one of them among the
+candidates (XCOPA's languages, the paper's 15) detection is exact.
 
-Cost is bounded whatever the input: a window of each end of the raw text is
-cleaned, and a sample of each end of the cleaned text is identified, so a
-megabyte costs about what a long response costs.
+Cost is bounded whatever the input: cleaning is linear in the text, and at most
+``MAX_SEGMENTS`` segments, spread evenly over the text (its first and last
+included), are identified, so a megabyte costs about what a long response costs.
 """
 
 from __future__ import annotations
@@ -31,16 +44,24 @@ from functools import lru_cache
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 from py3langid.modelio import load_model
 
-from lrpo.languages import get_language, supported_languages
+from lrpo.languages import get_language, supported_languages, with_neighbours
 
 UNKNOWN = "unknown"
 # Fewer letters than this after cleaning is not evidence of any language ("42", "x = 3").
 MIN_LETTERS = 3
-# Characters kept from each end of the raw text before cleaning, and from each end
-# of the cleaned text for identification. Both ends, because a drifting response
-# often starts in one language (restating the question) and ends in another.
-RAW_WINDOW = 16_384
-SAMPLE_CHARS = 2_048
+# The prior weight of a neighbour (a language not in play) against a candidate's 1.0:
+# text in the languages in play is the likelier, so a neighbour must look about
+# twice as likely to be chosen (measured: one MGSM Russian question of 250, with
+# its digits removed, is otherwise called Ukrainian by a hair).
+NEIGHBOUR_PRIOR = 0.5
+# Segments identified one by one, and how many at most (evenly spread over a longer text).
+SEGMENT_CHARS = 2_048
+MAX_SEGMENTS = 16
+# The largest share of a text's letters that may be in segments identified as another
+# language for the text to count as in the requested language: one stray segment of
+# a long response (a quoted term, a misidentified short passage) is tolerated, a
+# response that drifts for a quarter of its length or more is not.
+DRIFT_TOLERANCE = 0.25
 # Languages the identifier confuses with each other; merged when both are candidates.
 CONFUSABLE = {"id": "ms", "ms": "id"}
 
@@ -92,15 +113,9 @@ def _remove_delimited(text: str, opener: str, closer: str) -> str:
     return "".join(pieces)
 
 
-def _ends(text: str, width: int) -> str:
-    return text if len(text) <= 2 * width else f"{text[:width]}\n{text[-width:]}"
-
-
 def strip_non_language(text: str) -> str:
     """The natural-language part of ``text``: code blocks, LaTeX, URLs, digits and
-    math symbols removed, whitespace collapsed. Reads at most ``RAW_WINDOW``
-    characters from each end."""
-    text = _ends(text, RAW_WINDOW)
+    math symbols removed, whitespace collapsed."""
     for opener, closer in _DELIMITED:
         text = _remove_delimited(text, opener, closer)
     text = _INLINE_MATH.sub(" ", text)
@@ -108,6 +123,10 @@ def strip_non_language(text: str) -> str:
     text = _URL.sub(" ", text)
     text = _LATEX_COMMAND.sub(" ", text)
     return " ".join(text.translate(_SYMBOLS).split())
+
+
+def _letters(text: str) -> int:
+    return sum(1 for ch in text if ch.isalpha())
 
 
 def _has_letters(text: str, needed: int = MIN_LETTERS) -> bool:
@@ -119,10 +138,34 @@ def _has_letters(text: str, needed: int = MIN_LETTERS) -> bool:
     return False
 
 
+def segments(cleaned: str) -> list[str]:
+    """A cleaned text cut into balanced segments of at most ``SEGMENT_CHARS``
+    characters at spaces (a text without spaces, Chinese say, anywhere); at most
+    ``MAX_SEGMENTS`` of them, evenly spread, the first and the last included."""
+    count = -(-len(cleaned) // SEGMENT_CHARS)
+    if count <= 1:
+        return [cleaned] if cleaned else []
+    size = -(-len(cleaned) // count)
+    chosen = range(count) if count <= MAX_SEGMENTS else sorted(
+        {round(i * (count - 1) / (MAX_SEGMENTS - 1)) for i in range(MAX_SEGMENTS)})
+    pieces = []
+    for index in chosen:
+        start, end = index * size, min(len(cleaned), (index + 1) * size)
+        # Move both ends to the next space (if one is near) so no word is cut in two.
+        if start:
+            space = cleaned.find(" ", start, start + 64)
+            start = space + 1 if space >= 0 else start
+        if end < len(cleaned):
+            space = cleaned.find(" ", end, end + 64)
+            end = space if space >= 0 else end
+        pieces.append(cleaned[start:end])
+    return pieces
+
+
 def language_sample(text: str) -> str | None:
-    """What the identifier sees: the cleaned text, at most ``SAMPLE_CHARS`` from each
-    end; None when fewer than ``MIN_LETTERS`` letters remain."""
-    sample = _ends(strip_non_language(text), SAMPLE_CHARS)
+    """What the identifier sees of a text of one segment: the cleaned text; None when
+    fewer than ``MIN_LETTERS`` letters remain. (Longer texts: ``segment_languages``.)"""
+    sample = strip_non_language(text)
     return sample if _has_letters(sample) else None
 
 
@@ -167,16 +210,71 @@ def identifier_languages() -> tuple[str, ...]:
     return tuple(dict.fromkeys(_model()[2]))
 
 
+def identification_languages(candidates: Iterable[str] | None = None) -> tuple[str, ...]:
+    """The languages the identifier may answer for a candidate set: the candidates
+    and their close neighbours (``lrpo.languages.NEIGHBOURS``)."""
+    return with_neighbours(check_candidates(candidates))
+
+
+def segment_languages(text: str, candidates: tuple[str, ...]) -> list[tuple[int, dict[str, float]]]:
+    """(letters, probabilities over ``identification_languages(candidates)``) of each
+    segment of ``text`` with at least ``MIN_LETTERS`` letters; ``candidates`` checked."""
+    identifier, weights = _identification(candidates)
+    pieces = [segment for segment in segments(strip_non_language(text)) if _has_letters(segment)]
+    # One segment needs no weight (and most responses are one): skip counting its letters.
+    return [(_letters(segment) if len(pieces) > 1 else 1, _weighed(identifier.rank(segment), weights))
+            for segment in pieces]
+
+
+@lru_cache(maxsize=32)
+def _identification(candidates: tuple[str, ...]) -> tuple[LanguageIdentifier, dict[str, float]]:
+    """The identifier over the candidates and their neighbours, and each language's prior."""
+    languages = with_neighbours(candidates)
+    return _identifier(languages), {code: 1.0 if code in candidates else NEIGHBOUR_PRIOR for code in languages}
+
+
+def _weighed(ranked: list[tuple[str, float]], weights: dict[str, float]) -> dict[str, float]:
+    """The identifier's probabilities with each neighbour's weighed by its prior
+    (NEIGHBOUR_PRIOR) and renormalised, best first."""
+    weighed = [(code, float(prob) * weights[code]) for code, prob in ranked]
+    total = sum(prob for _, prob in weighed) or 1.0
+    weighed.sort(key=lambda item: item[1], reverse=True)
+    return {code: prob / total for code, prob in weighed}
+
+
+def pooled(segment_probs: list[tuple[int, dict[str, float]]]) -> dict[str, float]:
+    """The letter-weighted mean of segments' probabilities, best first."""
+    if len(segment_probs) == 1:
+        return segment_probs[0][1]
+    total = sum(letters for letters, _ in segment_probs)
+    mean: dict[str, float] = {}
+    for letters, probs in segment_probs:
+        for code, prob in probs.items():
+            mean[code] = mean.get(code, 0.0) + prob * letters / total
+    return dict(sorted(mean.items(), key=lambda item: item[1], reverse=True))
+
+
+def drift(segment_probs: list[tuple[int, dict[str, float]]], requested: str,
+          candidates: Iterable[str] | None = None) -> float:
+    """The share of letters in segments identified as a language other than
+    ``requested`` (its confusable partner counting as it, see ``matches_language``)."""
+    total = sum(letters for letters, _ in segment_probs)
+    if not total:
+        return 0.0
+    foreign = sum(letters for letters, probs in segment_probs
+                  if not matches_language(best_language(probs)[0], requested, candidates))
+    return foreign / total
+
+
 def _probabilities(text: str, candidates: tuple[str, ...]) -> dict[str, float]:
-    sample = language_sample(text)
-    if sample is None:
-        return {}
-    return dict(_identifier(candidates).rank(sample))
+    found = segment_languages(text, candidates)
+    return pooled(found) if found else {}
 
 
 def language_probabilities(text: str, candidates: Iterable[str] | None = None) -> dict[str, float]:
-    """Probability of each candidate language for ``text`` (they sum to 1), best
-    first; empty when the text has too few letters to say."""
+    """Probability of each language of ``identification_languages(candidates)`` for
+    ``text`` (they sum to 1; the letter-weighted mean over its segments), best first;
+    empty when the text has too few letters to say."""
     return _probabilities(text, check_candidates(candidates))
 
 
@@ -189,7 +287,8 @@ def best_language(probs: dict[str, float]) -> tuple[str, float]:
 
 
 def detect_language(text: str, candidates: Iterable[str] | None = None) -> tuple[str, float]:
-    """(code, probability) of the most likely candidate language, or ("unknown", 0.0)."""
+    """(code, probability) of the most likely language among the candidates and their
+    neighbours, or ("unknown", 0.0)."""
     return best_language(_probabilities(text, check_candidates(candidates)))
 
 

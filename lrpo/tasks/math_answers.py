@@ -2,48 +2,97 @@
 
 Built on math-verify, with what it lacks for multilingual responses: native and
 full-width digits, answer phrases in every language ("答案是42" has no space
-before the number), locale decimal commas and no-break thousands separators.
+before the number), locale decimal commas (also LaTeX's ``2{,}5``), no-break
+thousands separators, markdown around the answer, and prose around it ("The
+largest $n$ is 34", "18 dollars", "Jibu ni dola 18": the last math segment or
+number of the sentence is the answer).
 
-Time is bounded three ways, because math-verify hands text to sympy:
-1. cheap paths first: plain numbers are compared as Decimals, identical
-   normalised strings match without parsing;
-2. inputs sympy could spend unbounded time on are refused before parsing
-   (long answers, deep braces, power towers, huge exponents or factorials);
-3. on the main thread math-verify's own ``signal.alarm`` timeouts stay on; off
-   the main thread (where signals cannot be used, e.g. a data-loader worker) they
-   are switched off and (2) is what bounds the cost.
-Model output is never passed to ``eval`` or ``sympify``: math-verify parses LaTeX
-and expressions with its own grammar.
+What is read (``extract_math_answer``): the run of boxes that ends the response
+(several boxes of a multi-part answer joined by commas), else the sentence after
+the last committing answer phrase (``lrpo.tasks.answers``); without either, the
+last math segment (``$…$``, ``\\(…\\)``, ``\\[…\\]``), else the whole response when it
+is a short formula, else its last number. Digits inside a word ("AZYUK2A") are
+never a number.
+
+Time is bounded by construction, on any thread and in any process (a data-loader
+worker included), without ``signal.alarm``:
+1. cheap paths first: plain numbers are compared as Decimals and identical
+   normalised strings match, both in this process and without sympy;
+2. length caps before any parsing: the response is read through
+   ``answers.answer_region`` (at most its last 20,000 characters), answers longer
+   than ``MAX_ANSWER_CHARS`` or nested deeper than 16 braces, power towers, huge
+   exponents, factorials and binomials are refused (they are not answers, and
+   sympy could spend unbounded time on them);
+3. everything else runs in a worker subprocess (``serve``; one per thread and
+   process, started on first use, which waits for it to import sympy once, about
+   half a second) that is killed when it has not answered within
+   ``TIMEOUT_SECONDS``: the comparison then counts as "not equal" and a spare
+   worker, importing in the background, takes over. A call never waits longer
+   than ``TIMEOUT_SECONDS`` for a worker (one still importing means "not equal").
+   Workers use pipes and ``select`` (POSIX), not multiprocessing, so a daemonic
+   process (a DataLoader worker) may start them.
+
+What reaches sympy (only ever in the worker): math-verify parses the answer's
+LaTeX with latex2sympy2's own ANTLR grammar (no ``eval``), except that (a) a
+number token of that grammar (ASCII digits, at most one decimal point; commas
+removed) is converted with ``sympy.Number(str)``, which calls ``sympify`` and so
+``eval`` on that digit string, and (b) math-verify's plain-expression extractor
+passes strings of ASCII digits, ``.``, whitespace and ``+ - * × / ^ ( ) ÷`` to
+``sympy.parse_expr`` (``eval`` of that arithmetic). No letter, name or quote can
+reach ``eval`` through either path.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import select
+import subprocess
+import sys
 import threading
+import time
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 
-from lrpo.tasks.answers import committed_answer
+from lrpo.tasks.answers import ANSWER_START, answer_region, clean_answer_text, commitment
 from lrpo.tasks.numbers import find_numbers, normalize_digits
 
 MAX_ANSWER_CHARS = 400
-MAX_TAIL_CHARS = 600
-TIMEOUT_SECONDS = 1
+# How long one comparison may take in all (waiting for a worker included) before
+# it counts as "not equal" (and a worker still computing is killed).
+TIMEOUT_SECONDS = 0.8
+# How long a new worker may take to import sympy and math-verify (once per worker).
+STARTUP_SECONDS = 60.0
 
 _COSTLY = re.compile(
     r"\^\s*\{?\s*[-+]?\s*\d{4,}"          # 2^{12345}
     r"|\^\s*\{[^{}]*\^"                   # power towers 2^{3^{...}}
+    r"|\{\s*\{[^{}]*\^[^{}]*\}\s*\^"      # {{9^{999}}^{999}}: a tower written from the inside
     r"|\^\s*\d+\s*\^"                     # 2^3^4
     r"|\*\*"                              # python-style powers
     r"|\d{4,}\s*!"                        # 12345!
-    r"|\\(?:binom|choose)\s*\{\s*\d{5,}"  # \binom{99999}{...}
+    r"|\\(?:binom|choose)\s*\{[^{}]*\d{4,}"  # \binom{10^{9}}{...}, \binom{99999}{...}
+    r"|\\binom\s*\{[^{}]*\^"
 )
-_SURROUNDING = " \t\n.。．,，:：;；!！$"
-_PLAIN_NUMBER = re.compile(r"-?\d[\d.,\u00a0\u2009\u202f ]*")
-
-
-def _on_main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
+_SURROUNDING = " \t\n.。．,，:：;；!！$*"
+_PLAIN_NUMBER = re.compile(r"-?\.?\d[\d.,\u00a0\u2009\u202f ]*")
+# Math segments of a sentence, in order: $$…$$, $…$, \(…\), \[…\].
+_MATH_SEGMENT = re.compile(r"\$\$(.+?)\$\$|\$([^$]+)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
+# A word of prose: two letters or more of a spaced script not opening a LaTeX command,
+# or any letter of a script written without spaces (Chinese, Japanese, Thai).
+_PROSE_WORD = re.compile(r"(?<![\\A-Za-z])[^\W\d_]{2,}|[\u0E00-\u0E7F\u2E80-\u9FFF\uAC00-\uD7AF]")
+# LaTeX environments ("\\begin{array}{ccc}") name no prose.
+_ENVIRONMENT = re.compile(r"\\(?:begin|end)\s*\{[^{}]*\}(?:\{[^{}]*\})?")
+# What may begin a math answer after a phrase: a number, box or formula, a LaTeX
+# command, a bracket, or a one-letter symbol ("The answer is e.").
+_MATH_ANSWER_START = re.compile(ANSWER_START.pattern + r"|\\[A-Za-z]|[(\[{∞π√]|(?<![^\W\d_])[^\W\d_](?![^\W\d_])")
+# Function names written without a backslash are math, not prose.
+_MATH_NAMES = frozenset({"sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", "exp", "sqrt", "pi", "mod",
+                         "gcd", "lcm", "max", "min", "lim", "inf", "arcsin", "arccos", "arctan", "deg", "det"})
+# Short words that join the parts of a compound answer ("$x=1$ and $x=2$").
+_JOINER_LETTERS = 4
 
 
 def _too_costly(text: str) -> bool:
@@ -60,10 +109,16 @@ def _too_costly(text: str) -> bool:
 
 
 def clean_answer(text: str) -> str:
-    """Strip math delimiters and sentence punctuation around an answer."""
-    text = text.strip()
+    """Strip markdown, math delimiters and sentence punctuation around an answer."""
+    text = clean_answer_text(text).strip()
     text = re.sub(r"^\\\(|\\\)$|^\\\[|\\\]$", "", text).strip()
-    return text.strip(_SURROUNDING)
+    text = text.rstrip(_SURROUNDING)
+    start = 0
+    # A leading point stays when a digit follows: ".65" is a number.
+    while start < len(text) and text[start] in _SURROUNDING and not (
+            text[start] == "." and text[start + 1:start + 2].isdigit()):
+        start += 1
+    return text[start:]
 
 
 def _first_statement(committed: str) -> str:
@@ -71,13 +126,69 @@ def _first_statement(committed: str) -> str:
     formula ($$...$$ or \\[...\\]) when it opens with one, which may span lines;
     else the text up to the end of its line or sentence (which keeps compound
     answers such as "$f(x)=0$ and $f(x)=x^2$" whole)."""
-    stripped = committed.lstrip(" :：")
+    stripped = committed.lstrip(" :：*")
     for opening, closing in (("$$", "$$"), ("\\[", "\\]")):
         if stripped.startswith(opening):
             end = stripped.find(closing, len(opening))
             if end != -1:
                 return stripped[len(opening):end]
-    return re.split(r"\n|(?<=[^\d\\])\.\s|。", committed, maxsplit=1)[0]
+    return re.split(r"\n|(?<=[^\d\\])\.\s|(?<=[^\d\\])\.$|。", stripped, maxsplit=1)[0]
+
+
+def _prose_words(text: str) -> list[str]:
+    outside = _ENVIRONMENT.sub(" ", _MATH_SEGMENT.sub(" ", text))
+    return [w for w in _PROSE_WORD.findall(outside) if w.casefold() not in _MATH_NAMES]
+
+
+def answer_of_statement(statement: str, lang: str | None) -> str:
+    """The answer a sentence states: the sentence itself when it is a formula or a
+    compound of formulas joined by short words; with prose around it, its last math
+    segment or number ("The largest $n$ is 34" -> "34", "18 dollars" -> "18")."""
+    statement = clean_answer_text(statement)
+    words = _prose_words(statement)
+    segments = list(_MATH_SEGMENT.finditer(statement))
+    if not words:
+        return clean_answer(statement)
+    if len(segments) >= 2 and len(words) < len(segments) and all(len(w) <= _JOINER_LETTERS for w in words):
+        return clean_answer(statement)
+    candidates = [(m.end(), next(g for g in m.groups() if g is not None)) for m in segments]
+    outside = _MATH_SEGMENT.sub(lambda m: " " * len(m.group()), statement)
+    candidates += [(end, str(value)) for _, end, value in find_numbers(outside, lang)]
+    if not candidates:
+        return clean_answer(statement)
+    return clean_answer(max(candidates)[1])
+
+
+def _without_commitment(text: str, lang: str | None) -> str | None:
+    """The answer of a response that commits to nothing: its last math segment, else
+    the whole of it when it is a short formula, else its last number."""
+    tail = text[-MAX_ANSWER_CHARS * 4:]
+    last_segment = None
+    for m in _MATH_SEGMENT.finditer(tail):
+        last_segment = m
+    if last_segment is not None:
+        return clean_answer(next(g for g in last_segment.groups() if g is not None)) or None
+    stripped = clean_answer(text) if len(text) <= 2 * MAX_ANSWER_CHARS else ""
+    if stripped and len(stripped) <= MAX_ANSWER_CHARS and not _prose_words(stripped):
+        return stripped
+    last = None
+    for _, _, value in find_numbers(tail, lang):
+        last = value
+    return None if last is None else str(last)
+
+
+def extract_math_answer(response: str, response_lang: str | None) -> str | None:
+    """The answer a response commits to, cleaned (see the module docstring); None
+    when there is none."""
+    text = answer_region(response, response_lang)
+    found = commitment(text, response_lang, _MATH_ANSWER_START, window=MAX_ANSWER_CHARS + 8)
+    if found is None:
+        return _without_commitment(text, response_lang)
+    if found.boxes:
+        answer = ", ".join(answer_of_statement(box, response_lang) for box in found.boxes)
+    else:
+        answer = answer_of_statement(_first_statement(found.after_phrase), response_lang)
+    return answer or None
 
 
 def _as_plain_number(text: str, lang: str | None) -> Decimal | None:
@@ -95,35 +206,11 @@ def _normalised(text: str) -> str:
         "\\frac" if m.group() in ("\\dfrac", "\\tfrac") else ""), text)
 
 
-@lru_cache(maxsize=16384)
-def _parse(latex: str):
-    from math_verify import parse  # heavy import, only for answers that need it
-
-    if _too_costly(latex):
-        return []
-    timeout = TIMEOUT_SECONDS if _on_main_thread() else None
-    return parse(f"${latex}$", parsing_timeout=timeout)
-
-
-def extract_math_answer(response: str, response_lang: str | None) -> str | None:
-    """The answer a response commits to (answer phrase or \\boxed{}), cleaned;
-    without a commitment, the last number of the response's tail."""
-    text = normalize_digits(response)
-    committed = committed_answer(text, response_lang, window=MAX_ANSWER_CHARS + 8)
-    if committed is not None:
-        answer = clean_answer(_first_statement(committed))
-        return answer or None
-    last = None
-    for _, _, value in find_numbers(text[-MAX_TAIL_CHARS:], response_lang):
-        last = value
-    return None if last is None else str(last)
-
-
 def math_answers_equal(gold: str, predicted: str | None, response_lang: str | None) -> bool:
     """Whether a predicted answer equals a gold answer (both as strings)."""
     if predicted is None:
         return False
-    gold_clean = clean_answer(normalize_digits(gold))
+    gold_clean = answer_of_statement(normalize_digits(gold), None)
     pred_clean = clean_answer(normalize_digits(predicted))
     if not pred_clean:
         return False
@@ -135,15 +222,132 @@ def math_answers_equal(gold: str, predicted: str | None, response_lang: str | No
         return True
     if pred_number is not None:
         pred_clean = str(pred_number)
-    gold_parsed = _parse(gold_clean)
-    pred_parsed = _parse(pred_clean)
+    if _too_costly(gold_clean) or _too_costly(pred_clean):
+        return False
+    return verified(gold_clean, pred_clean)
+
+
+# The worker
+
+
+@lru_cache(maxsize=16384)
+def verified(gold: str, predicted: str) -> bool:
+    """math-verify's judgement of two LaTeX answers, computed in a worker subprocess
+    within ``TIMEOUT_SECONDS`` (False when it takes longer). Cached per process."""
+    return _workers().ask(gold, predicted)
+
+
+class _Worker:
+    """A subprocess running ``serve``: requests are JSON lines, answers "1"/"0" lines.
+    Its time is bounded by killing it, which needs neither signals nor the main thread."""
+
+    def __init__(self):
+        root = str(Path(__file__).resolve().parents[2])
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+        self.owner = os.getpid()
+        self.ready = False
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", "from lrpo.tasks.math_answers import serve; serve()"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
+
+    def alive(self) -> bool:
+        return self.owner == os.getpid() and self.process.poll() is None
+
+    def read_line(self, deadline: float) -> str | None:
+        """The worker's next line, or None when none comes before ``deadline``."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            readable, _, _ = select.select([self.process.stdout], [], [], remaining)
+            if readable:
+                return self.process.stdout.readline()
+
+    def wait_ready(self, deadline: float) -> bool:
+        if not self.ready:
+            line = self.read_line(deadline)
+            if line is not None and line != "ready\n":
+                raise RuntimeError(f"the math-verify worker ({sys.executable}) did not start: it said {line!r} "
+                                   "(is math-verify installed in that environment?)")
+            self.ready = line == "ready\n"
+        return self.ready
+
+    def stop(self) -> None:
+        if self.alive():
+            self.process.kill()
+            self.process.wait()
+
+
+class _Workers:
+    """One thread's workers: the active one and, once one has been killed, a spare
+    that imports sympy in the background so the next call need not wait for it."""
+
+    def __init__(self):
+        self.owner = os.getpid()
+        self.active = _Worker()
+        self.spare: _Worker | None = None
+        # The first worker's start (importing sympy, about half a second) is waited for
+        # in full, once per thread and process: it does not depend on any input.
+        if not self.active.wait_ready(time.monotonic() + STARTUP_SECONDS):
+            raise RuntimeError(f"the math-verify worker did not start within {STARTUP_SECONDS:.0f} s")
+
+    def ask(self, gold: str, predicted: str) -> bool:
+        deadline = time.monotonic() + TIMEOUT_SECONDS
+        worker = self.active
+        if not worker.alive():
+            self._replace()
+            worker = self.active
+        if not worker.wait_ready(deadline):
+            return False  # a replacement still importing: not verified, never a wait past the bound
+        try:
+            worker.process.stdin.write(json.dumps([gold, predicted]) + "\n")
+            worker.process.stdin.flush()
+            line = worker.read_line(deadline)
+        except (OSError, ValueError):
+            line = None
+        if line in ("1\n", "0\n"):
+            return line == "1\n"
+        worker.stop()
+        self._replace()
+        return False
+
+    def _replace(self) -> None:
+        self.active, self.spare = (self.spare or _Worker()), _Worker()
+
+
+_threads = threading.local()
+
+
+def _workers() -> _Workers:
+    workers = getattr(_threads, "workers", None)
+    if workers is None or workers.owner != os.getpid():  # new thread, or a forked process
+        workers = _threads.workers = _Workers()
+    return workers
+
+
+def _verify_here(gold: str, predicted: str) -> bool:
+    from math_verify import parse, verify
+
+    gold_parsed = parse(f"${gold}$", parsing_timeout=None)
+    pred_parsed = parse(f"${predicted}$", parsing_timeout=None)
     if not gold_parsed or not pred_parsed:
         return False
-    from math_verify import verify
+    return bool(verify(gold_parsed, pred_parsed, timeout_seconds=None))
 
-    timeout = TIMEOUT_SECONDS if _on_main_thread() else None
-    try:
-        return bool(verify(gold_parsed, pred_parsed, timeout_seconds=timeout))
-    except Exception:  # math-verify's own failures mean "not verified", never a crash
-        return False
 
+def serve() -> None:
+    """The worker's loop (run in a subprocess by ``verified``): one JSON pair
+    [gold, predicted] per input line, "1" or "0" per output line."""
+    import math_verify  # noqa: F401  (imported before "ready", so no request waits for it)
+
+    out = sys.stdout
+    out.write("ready\n")
+    out.flush()
+    for line in sys.stdin:
+        gold, predicted = json.loads(line)
+        try:
+            equal = _verify_here(gold, predicted)
+        except Exception:  # math-verify's own failures mean "not verified", never a crash
+            equal = False
+        out.write("1\n" if equal else "0\n")
+        out.flush()

@@ -22,6 +22,8 @@ from lrpo.languages import SPACE_GROUPS, get_language
 # Numbers longer than this are not answers to anything we verify; refusing them
 # keeps conversion cost bounded.
 MAX_DIGITS = 40
+# A longer token (digits and separators) is read piece by piece, never as one number.
+MAX_TOKEN_CHARS = 2 * MAX_DIGITS
 
 
 def _digit_table() -> dict[int, str]:
@@ -44,6 +46,9 @@ _TRANSLATION.update({
     0x066B: ".",   # Arabic decimal separator
     0x066C: ",",   # Arabic thousands separator
 })
+# Circled and dingbat digits (①, ❶, ➀, ➊): how some responses name a choice.
+for _first in (0x2460, 0x2776, 0x2780, 0x278A):
+    _TRANSLATION.update({_first + i: str(i + 1) for i in range(9)})
 
 
 def normalize_digits(text: str) -> str:
@@ -61,10 +66,21 @@ _SEPARATORS = ",." + "".join(SPACE_GROUPS)
 _SEPARATOR_RE = re.compile("[" + re.escape(_SEPARATORS) + "]")
 _SEPARATOR_SPLIT_RE = re.compile("([" + re.escape(_SEPARATORS) + "])")
 _SPACE_LIKE = frozenset(SPACE_GROUPS)
-# A minus sign counts only where it cannot be an operator ("5-3" is not -3).
+_SPACE_LIKE_NOT_PLAIN = _SPACE_LIKE - {" "}
+_SPACE_IN_TOKEN = re.compile("[" + "".join(SPACE_GROUPS) + "]")
+# Letters of the scripts that separate words with spaces (Latin, Greek, Cyrillic):
+# digits right after one are part of a word ("AZYUK2A", "x2"), never a number.
+_WORD_LETTER = r"A-Za-z\u00C0-\u024F\u0370-\u052F"
+# A minus sign counts only where it cannot be an operator ("5-3" is not -3): not after
+# a digit, a closing bracket or a letter of a spaced script. After Chinese, Japanese or
+# Thai text it is a sign ("余额为-5元"), because those scripts write no space before it.
+# A number may begin with its decimal point (".5").
 _NUMBER_RE = re.compile(
-    r"(?:(?<![\w)\]])-)?\d+(?:[" + re.escape(_SEPARATORS) + r"]\d+)*"
+    r"(?:(?<![0-9_)\]}" + _WORD_LETTER + r"\u0250-\u0DFF\u0E80-\u2E7F])-|(?<![\d.," + _WORD_LETTER + r"]))"
+    r"(?:\d+(?:[" + re.escape(_SEPARATORS) + r"]\d+)*|\.\d+)"
 )
+# A number running on into a word ("200-page", "3rd"): its space-separated groups do not join.
+_RUNS_ON = re.compile(r"-?[^\W\d_]")
 
 
 def find_numbers(text: str, lang: str | None = None):
@@ -75,7 +91,10 @@ def find_numbers(text: str, lang: str | None = None):
     """
     for m in _NUMBER_RE.finditer(text):
         token = m.group()
-        value = parse_number(token, lang)
+        value = None
+        if len(token) <= MAX_TOKEN_CHARS and not (
+                _SPACE_IN_TOKEN.search(token) and _RUNS_ON.match(text, m.end())):
+            value = parse_number(token, lang)
         if value is not None:
             yield m.start(), m.end(), value
             continue
@@ -110,6 +129,8 @@ def parse_number(token: str, lang: str | None = None) -> Decimal | None:
     sign = ""
     if token.startswith("-"):
         sign, token = "-", token[1:]
+    if token.startswith("."):  # ".5": a leading point is a decimal point in every locale
+        token = "0" + token
     parts = _SEPARATOR_SPLIT_RE.split(token)
     digits = parts[0::2]
     seps = parts[1::2]
@@ -118,8 +139,12 @@ def parse_number(token: str, lang: str | None = None) -> Decimal | None:
     if sum(len(d) for d in digits) > MAX_DIGITS:
         return None
     decimal_mark, groups = _locale(lang)
-    # Space-like separators are always grouping (nobody writes "1 5" for 1.5).
-    space_like = _SPACE_LIKE
+    # No-break and thin spaces always group digits (nobody puts one between two
+    # separate numbers); a plain space groups only where the locale groups with
+    # spaces ("1 234" in French), else "3 200-page books" would be 3200.
+    space_like = _SPACE_LIKE if " " in groups else _SPACE_LIKE_NOT_PLAIN
+    if " " in seps and " " not in groups:
+        return None
 
     if not seps:
         integer, fraction = digits[0], ""
@@ -177,3 +202,61 @@ def format_number(value: Decimal | int | str, lang: str) -> str:
         text = text.replace(".", spec.decimal_mark)
     return text
 
+
+
+# Chinese and Japanese numerals ("十八", "二百零五", "三点五", "负五", "两万").
+_CJK_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "兩": 2, "三": 3, "四": 4, "五": 5,
+               "六": 6, "七": 7, "八": 8, "九": 9}
+_CJK_UNITS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
+_CJK_MYRIADS = {"万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
+_CJK_MINUS = ("负", "負", "マイナス")
+_CJK_POINT = ("点", "點")
+# Longer numerals are not answers we read (and would cost more than they are worth).
+MAX_CJK_NUMERAL_CHARS = 24
+
+
+def cjk_numeral(text: str) -> tuple[int, Decimal] | None:
+    """(length, value) of the Chinese/Japanese numeral ``text`` begins with, or None.
+
+    Reads digits 零〇一二两三四五六七八九, units 十百千 (and their formal forms) and
+    the myriads 万 and 亿 (so up to 10^12), a leading 负/マイナス and a decimal part
+    after 点 ("三点五" = 3.5)."""
+    if not text or (text[0] not in _CJK_DIGITS and text[0] not in _CJK_UNITS and text[0] not in _CJK_MYRIADS
+                    and not text.startswith(_CJK_MINUS)):
+        return None
+    i, sign = 0, 1
+    for minus in _CJK_MINUS:
+        if text.startswith(minus):
+            i, sign = len(minus), -1
+            break
+    start = i
+    total = section = digit = 0
+    seen_digit = False
+    limit = min(len(text), start + MAX_CJK_NUMERAL_CHARS)
+    while i < limit:
+        ch = text[i]
+        if ch in _CJK_DIGITS:
+            digit, seen_digit = _CJK_DIGITS[ch], True
+        elif ch in _CJK_UNITS:
+            section += (digit if seen_digit else 1) * _CJK_UNITS[ch]
+            digit, seen_digit = 0, False
+        elif ch in _CJK_MYRIADS:
+            total += (section + digit) * _CJK_MYRIADS[ch]
+            section = digit = 0
+            seen_digit = False
+        else:
+            break
+        i += 1
+    if i == start:
+        return None
+    value = Decimal(total + section + digit)
+    if i < len(text) and text[i] in _CJK_POINT:
+        fraction = ""
+        j = i + 1
+        while j < limit and text[j] in _CJK_DIGITS:
+            fraction += str(_CJK_DIGITS[text[j]])
+            j += 1
+        if fraction:
+            value += Decimal("0." + fraction)
+            i = j
+    return i, sign * value

@@ -16,13 +16,13 @@ language.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from lrpo.languages import XCOPA_LANGUAGES, get_language
-from lrpo.tasks.answers import committed_answer
+from lrpo.tasks.answers import ANSWER_START, ANSWER_WINDOW, answer_region, commitment, last_phrase_end, read_number
 from lrpo.tasks.base import Example, Message, Task, apply_limit
 from lrpo.tasks.data import DataError, load_hub_dataset, read_jsonl
-from lrpo.tasks.numbers import find_numbers, normalize_digits
 from lrpo.tasks.prompts import format_decimal, user_turn
 
 HUB_XCOPA = "cambridgeltl/xcopa"
@@ -73,6 +73,40 @@ CONNECTORS = {
     "zh": ("因为", "所以"),
 }
 _NO_SPACES = {"zh", "th", "ja"}
+
+# A choice named by its ordinal ("la prima opzione", "第二个"), per language a response
+# may be asked in: (first, second) as regular expressions. Symbols (①, ❷) are digits
+# by then (``lrpo.tasks.numbers.normalize_digits``).
+ORDINALS = {
+    "ar": ("الأول|الاول|الأولى", "الثاني|الثانية"), "bn": ("প্রথম", "দ্বিতীয়"),
+    "de": ("erste[nrsm]?", "zweite[nrsm]?"), "en": ("first", "second"),
+    "es": ("primer[ao]?", "segund[ao]"), "et": ("esimene|esimese|esimest", "teine|teise|teist"),
+    "fr": ("premi(?:er|ère)", "deuxième|second(?:e)?"), "ht": ("premye", "dezyèm"),
+    "id": ("pertama", "kedua"), "it": ("prim[ao]", "second[ao]"),
+    "ja": ("一つ目|最初|一番目", "二つ目|二番目"), "ko": ("첫 ?번째", "두 ?번째"), "ms": ("pertama", "kedua"),
+    "nl": ("eerste", "tweede"), "pl": ("pierwsz[aey]|pierwszą", "drug[aiy]|drugą"),
+    "pt": ("primeir[ao]", "segund[ao]"), "qu": ("ñawpaq", "iskay kaq|iskaykaq"),
+    "ru": ("перв(?:ый|ая|ое|ого|ой|ую)", "втор(?:ой|ая|ое|ого|ую)"), "sw": ("kwanza", "pili"),
+    "ta": ("முதல்|முதலாவது", "இரண்டாவது"), "te": ("మొదటి", "రెండవ"), "th": ("แรก|ที่หนึ่ง", "ที่สอง"),
+    "tr": ("birinci|ilk", "ikinci"), "vi": ("thứ nhất|đầu tiên", "thứ hai"), "zh": ("第一", "第二"),
+}
+
+
+def _ordinal_group(words: str, index: int) -> str:
+    # Whole words in Latin and Cyrillic ("prima", not "primavera"); Thai and Chinese
+    # ordinals follow their noun without a space ("ตัวเลือกที่สอง").
+    return rf"(?P<o{index}>(?<![A-Za-z\u00C0-\u052F])(?:{words})(?![A-Za-z\u00C0-\u052F]))"
+
+
+@lru_cache(maxsize=64)
+def _ordinal_patterns(response_lang: str | None) -> tuple[re.Pattern, re.Pattern]:
+    """(an ordinal of either choice, what may begin an answer: an ordinal or anything
+    ``ANSWER_START`` allows), for the response language and English."""
+    langs = ("en",) if response_lang in (None, "en") else (response_lang, "en")
+    firsts = "|".join(ORDINALS[code][0] for code in langs if code in ORDINALS)
+    seconds = "|".join(ORDINALS[code][1] for code in langs if code in ORDINALS)
+    ordinal = re.compile(_ordinal_group(firsts, 1) + "|" + _ordinal_group(seconds, 2), re.IGNORECASE)
+    return ordinal, re.compile(ordinal.pattern + "|" + ANSWER_START.pattern, re.IGNORECASE)
 
 
 class XCOPATask(Task):
@@ -139,19 +173,19 @@ class XCOPATask(Task):
         return [user_turn(body, response_lang, CHOICE_SLOT, cue=cue)]
 
     def extract(self, response: str, response_lang: str | None = None) -> str | None:
-        """"1" or "2": the first number after the last answer phrase (or in the last
-        \\boxed{}); without one, the last number of the response if it is 1 or 2."""
-        text = normalize_digits(response)
-        committed = committed_answer(text, response_lang)
-        if committed is not None:
-            for _, _, value in find_numbers(committed, response_lang):
-                return format_decimal(value) if value in (1, 2) else None
+        """"1" or "2": the choice the response commits to, after its last answer phrase
+        or in its last \\boxed{}, by number, ordinal ("la prima opzione") or symbol
+        ("①"). A response that commits to nothing chooses nothing: the last number it
+        mentions is not a choice ("l'opzione 1 è più plausibile dell'opzione 2")."""
+        ordinal, answer_start = _ordinal_patterns(response_lang)
+        found = commitment(answer_region(response, response_lang), response_lang, answer_start)
+        if found is None:
             return None
-        tail = text[-200:]
-        last = None
-        for _, _, value in find_numbers(tail, response_lang):
-            last = value
-        return format_decimal(last) if last in (1, 2) else None
+        named = ordinal.match(found.answer)
+        if named is not None:
+            return "1" if named.lastgroup == "o1" else "2"
+        value = read_number(found.answer, response_lang)
+        return format_decimal(value) if value in (1, 2) else None
 
     def score(self, response: str, example: Example, response_lang: str | None = None) -> float:
         response_lang = response_lang or example.lang
@@ -162,11 +196,12 @@ class XCOPATask(Task):
 
     @staticmethod
     def _choice_by_text(response: str, example: Example, response_lang: str) -> str | None:
-        """A committed answer that quotes exactly one alternative's text chooses it."""
-        committed = committed_answer(response, response_lang)
-        if committed is None:
+        """An answer phrase followed by exactly one alternative's text chooses it."""
+        text = answer_region(response, response_lang)
+        end = last_phrase_end(text, response_lang)
+        if end is None:
             return None
-        committed = committed.casefold()
+        committed = text[end:end + ANSWER_WINDOW].casefold()
         hits = [str(i) for i, key in ((1, "choice1"), (2, "choice2"))
                 if _sentence(example.meta[key]) in committed]
         return hits[0] if len(hits) == 1 else None
