@@ -14,5 +14,9 @@
   and the cache of finished runs keyed by it.
 - ``atomic``: the project's one atomic file write.
 - ``plots``: accuracy by language, training curves, router probabilities.
+- ``judge``: LLM-judge scoring of open-ended answers (CARE, CARE-pro) through an
+  OpenAI-compatible endpoint (command line: ``python -m lrpo.judge``).
+- ``paper``: the paper's published numbers and averaging rules, for the rows
+  printed beside ours.
 - ``lm_eval_tasks``: the same benchmarks as lm-evaluation-harness tasks.
 """
