@@ -2,6 +2,7 @@
 averaging rules (``lrpo.evaluation.paper``) and the paper's rows beside ours."""
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -99,8 +100,13 @@ def test_the_secondary_numbers_are_covered_by_the_paper(rows):
     assert rows[(1, QWEN, "LRPO")].cells[(OVERALL, "average")] - max(mixes) == pytest.approx(0.26, abs=1e-9)
 
 
-@pytest.mark.skipif(not (PAPER_DIR / "tables.csv").is_file(), reason="the paper's data directory is not here")
 def test_the_committed_file_is_what_the_script_makes_of_the_papers_tables():
+    if not (PAPER_DIR / "tables.csv").is_file():
+        # Like the benchmark data (conftest.data_dir): required in CI, optional elsewhere.
+        message = f"the paper's data directory is not at {PAPER_DIR}"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
     script = _load_script("paper_numbers")
     assert script.paper_results_csv(PAPER_DIR) == PAPER_RESULTS.read_text(encoding="utf-8")
 
