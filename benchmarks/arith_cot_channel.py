@@ -63,6 +63,18 @@ def pass_at_k(task: Task, sampler, greedy, langs: Sequence[str], n: int, k: int)
 
 
 def format_markdown(matrix: dict, passes: dict | None, response_langs: Sequence[str]) -> str:
+    lines = []
+    if matrix:
+        lines += _matrix_lines(matrix, response_langs)
+    if passes:
+        keys = list(next(iter(passes.values())))
+        lines += ["", "| language | " + " | ".join(keys) + " |", "|" + " --- |" * (len(keys) + 1)]
+        lines += [f"| {lang} | " + " | ".join(f"{100 * row[key]:.1f}" for key in keys) + " |"
+                  for lang, row in passes.items()]
+    return "\n".join(lines).strip() + "\n"
+
+
+def _matrix_lines(matrix: dict, response_langs: Sequence[str]) -> list[str]:
     header = "| question \\ response | " + " | ".join(response_langs) + " |"
     if SAME in response_langs and "en" in response_langs:
         header += " en - same |"
@@ -72,12 +84,7 @@ def format_markdown(matrix: dict, passes: dict | None, response_langs: Sequence[
         if SAME in response_langs and "en" in response_langs:
             cells.append(f"{100 * (row['en'] - row[SAME]):+.1f}")
         lines.append(f"| {lang} | " + " | ".join(cells) + " |")
-    if passes:
-        keys = list(next(iter(passes.values())))
-        lines += ["", "| language | " + " | ".join(keys) + " |", "|" + " --- |" * (len(keys) + 1)]
-        lines += [f"| {lang} | " + " | ".join(f"{100 * row[key]:.1f}" for key in keys) + " |"
-                  for lang, row in passes.items()]
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def plot_matrix(matrix: dict, langs: Sequence[str], path: Path) -> Path:
@@ -112,7 +119,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--langs", nargs="+", default=None, help="question languages (default: the task's)")
     parser.add_argument("--response-langs", nargs="+", default=[SAME, "en"],
                         help="'same', language codes, or 'all' (every question language)")
-    parser.add_argument("--n", type=int, default=200, help="test questions per language and response language")
+    parser.add_argument("--n", type=int, default=200,
+                        help="test questions per language and response language (0: skip the matrix)")
     parser.add_argument("--pass-k", type=int, default=8, help="samples per training question (0: skip pass@k)")
     parser.add_argument("--pass-n", type=int, default=100, help="training questions per language for pass@k")
     parser.add_argument("--batch-size", type=int, default=64)
@@ -124,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     response_langs = list(langs) if args.response_langs == ["all"] else list(args.response_langs)
     started = time.perf_counter()
     greedy = HFGenerator(args.model, args.batch_size, MAX_NEW_TOKENS, device="cpu")
-    matrix = accuracy_matrix(task, greedy, langs, response_langs, args.n)
+    matrix = accuracy_matrix(task, greedy, langs, response_langs, args.n) if args.n else {}
     matrix_seconds = time.perf_counter() - started
     passes = None
     if args.pass_k:
@@ -142,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                   "seconds": round(time.perf_counter() - started, 1)}
         (out / "channel.json").write_text(json.dumps(record, indent=2) + "\n")
         (out / "channel.md").write_text(table)
-        if set(langs) <= set(response_langs):
+        if matrix and set(langs) <= set(response_langs):
             plot_matrix(matrix, langs, out / "channel.png")
     return 0
 

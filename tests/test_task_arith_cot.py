@@ -4,16 +4,18 @@ plugin, and the tiny-model data that gives the response language its weight."""
 import random
 import re
 from collections import Counter, defaultdict
+from types import SimpleNamespace
 
 import pytest
 
-from lrpo.languages import MGSM_LANGUAGES, get_language
+from lrpo.languages import MGSM_LANGUAGES, SEEN_LANGUAGES, get_language
 from lrpo.models.tiny import TINY_MODELS, TinyModelConfig, draw_languages, model_dir, tiny_model_config
 from lrpo.synthetic.arith import get_phrasebook
 from lrpo.synthetic.arith_cot import NARRATIONS, ChainProblem, draw_problems
 from lrpo.synthetic.arith_cot.narration import STEP_SEPARATOR
 from lrpo.synthetic.arith_cot.problems import HIGH, LOW, MAX_EVENTS, MIN_EVENTS
 from lrpo.tasks import available_tasks, get_task
+from lrpo.tasks.arith import ArithTask
 from lrpo.tasks.arith_cot import ArithCotTask
 from lrpo.tasks.numbers import find_numbers, normalize_digits
 from tests.responses import number_response
@@ -173,3 +175,13 @@ def test_model_data_has_worked_chains_mostly_in_english_and_questions_in_every_l
     rng = random.Random(0)
     own = sum(q == r for q, r in (draw_languages(rng, arith, MGSM_LANGUAGES) for _ in range(20_000)))
     assert abs(own / 20_000 - (1 - arith.cross_language_share)) < 0.01
+
+
+def test_trains_by_default_on_its_seen_languages_with_two_low_resource_ones():
+    from lrpo.training.setup import train_languages
+
+    config = SimpleNamespace(train_languages=None)
+    seen = train_languages(config, ArithCotTask(n_train=10, n_test=5))
+    assert seen == ["en", "de", "es", "fr", "ja", "ru", "zh", "bn", "sw"]
+    assert train_languages(config, ArithTask(n_train=10, n_test=5)) == list(SEEN_LANGUAGES)
+    assert train_languages(SimpleNamespace(train_languages=["sw"]), ArithCotTask(n_train=10, n_test=5)) == ["sw"]

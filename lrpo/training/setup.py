@@ -41,11 +41,13 @@ def build_router(config, languages, log_path=None) -> LanguageRouter:
 
 
 def train_languages(config, task: Task) -> list[str]:
-    """The question languages to train on: the configured ones, else the paper's
-    seen languages that the task's training split has."""
+    """The question languages to train on: the configured ones, else the task's own
+    ``seen_languages`` if it names them, else the paper's seen languages that the
+    task's training split has."""
     if config.train_languages:
         return list(config.train_languages)
-    available = [code for code in SEEN_LANGUAGES if code in task.languages]
+    seen = getattr(task, "seen_languages", None) or SEEN_LANGUAGES
+    available = [code for code in seen if code in task.languages]
     return available or list(task.languages)
 
 
