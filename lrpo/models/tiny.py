@@ -15,6 +15,13 @@ machines cannot download one. This module makes one from nothing:
    accuracy differs by language, and a share of examples asks for the answer
    in another language, under both cues, so the model learns to follow them.
 
+The same recipe builds a model of the ``arith_cot`` world (``world`` field,
+``--size arith_cot``): there the mix is uneven in the *answer* language too —
+worked chains mostly in English, few in the low-resource languages, whose
+questions are mostly answered in English — so that the response language
+changes accuracy. (The module is over 400 lines because the model's
+configuration, data, training and evaluation are one recipe read top to bottom.)
+
 Training is pinned by a token budget and a seed, never by wall time: accuracy
 climbs steeply with tokens, so a time budget would make the model depend on
 the machine. The result is cached under ``$LRPO_CACHE_DIR`` (else
@@ -24,6 +31,7 @@ loadable with ``AutoModelForCausalLM`` / ``AutoTokenizer``.
     python -m lrpo.models.tiny              # build (or reuse) the default model, print accuracy
     python -m lrpo.models.tiny --rebuild    # retrain it
     python -m lrpo.models.tiny --print-path # just the directory (built if missing)
+    python -m lrpo.models.tiny --size arith_cot  # the arith_cot world's model
 """
 
 from __future__ import annotations

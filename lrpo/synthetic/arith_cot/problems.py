@@ -18,6 +18,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from lrpo.synthetic.arith.problems import disjoint_splits
+
 LOW, HIGH = 2, 20
 MIN_EVENTS, MAX_EVENTS = 2, 4
 # Share of the question's numbers written as number words instead of digits
@@ -90,29 +92,8 @@ def draw_problem(rng: random.Random, n_names: int, n_items: int) -> ChainProblem
 
 def draw_problems(seed: int, n_train: int, n_test: int, n_names: int, n_items: int
                   ) -> tuple[list[ChainProblem], list[ChainProblem]]:
-    """Train and test problems for one seed.
-
-    Test problems have distinct keys; train problems never share a key with a
-    test problem (they may repeat among themselves with other names, objects
-    and spellings). ``n_names`` and ``n_items`` are how many names and objects
-    every phrasebook offers.
-    """
-    if not 0 <= n_test <= MAX_TEST:
-        raise ValueError(f"n_test must be between 0 and {MAX_TEST}, got {n_test}")
-    if n_train < 0:
-        raise ValueError(f"n_train must be >= 0, got {n_train}")
-    test_rng = random.Random(f"arith_cot-test-{seed}")
-    test: list[ChainProblem] = []
-    test_keys: set = set()
-    while len(test) < n_test:
-        problem = draw_problem(test_rng, n_names, n_items)
-        if problem.key not in test_keys:
-            test_keys.add(problem.key)
-            test.append(problem)
-    train_rng = random.Random(f"arith_cot-train-{seed}")
-    train: list[ChainProblem] = []
-    while len(train) < n_train:
-        problem = draw_problem(train_rng, n_names, n_items)
-        if problem.key not in test_keys:
-            train.append(problem)
-    return train, test
+    """Train and test problems for one seed, disjoint by ``key`` as in ``arith``
+    (``lrpo.synthetic.arith.problems.disjoint_splits``). ``n_names`` and ``n_items``
+    are how many names and objects every phrasebook offers."""
+    return disjoint_splits(lambda rng: draw_problem(rng, n_names, n_items), f"arith_cot-{{}}-{seed}",
+                           n_train, n_test, MAX_TEST)
