@@ -170,7 +170,8 @@ def evaluate(task, model, split: str = "test", langs: Sequence[str] | None = Non
 
     name = model_name or (str(model) if isinstance(model, (str, Path)) else getattr(generator, "name", None))
     scorecard = build_scorecard(samples, task=task.name, split=split, model=name or type(model).__name__,
-                                method=method, seed=seed, seen_languages=seen_languages)
+                                method=method, seed=seed,
+                                seen_languages=seen_languages or task.seen_languages or None)
     scorecard.update({
         "response_lang": response_lang,
         "cue": cue,

@@ -45,6 +45,9 @@ class Task:
     splits: tuple[str, ...]
     # False for tasks that generate their items: ``data_dir`` does not affect them.
     reads_data: ClassVar[bool] = True
+    # The languages a model of this task is trained on by default (its "seen" split);
+    # empty: the paper's seen languages (lrpo.languages.SEEN_LANGUAGES) the task has.
+    seen_languages: ClassVar[tuple[str, ...]] = ()
 
     def load(self, split: str = "test", langs=None, data_dir=None, limit: int | None = None
              ) -> list[Example]:

@@ -19,6 +19,7 @@ ENTRY_POINT_GROUP = "lrpo.tasks"
 # name -> "module:attribute"; imported only when asked for, so listing tasks is cheap.
 _BUILTIN = {
     "arith": "lrpo.tasks.arith:ArithTask",
+    "arith_cot": "lrpo.tasks.arith_cot:ArithCotTask",
     "mgsm": "lrpo.tasks.mgsm:MGSMTask",
     "mmath": "lrpo.tasks.mmath:MMathTask",
     "open_ended": "lrpo.tasks.open_ended:OpenEndedTask",

@@ -260,11 +260,11 @@ def check_optimizer_fields(config) -> None:
 
 
 def train_languages(config, task: Task) -> list[str]:
-    """The question languages to train on: the configured ones, else the paper's
-    seen languages that the task's training split has."""
+    """The question languages to train on: the configured ones, else the task's own
+    ``seen_languages``, else the paper's seen languages that the task has."""
     if config.train_languages:
         return list(config.train_languages)
-    available = [code for code in SEEN_LANGUAGES if code in task.languages]
+    available = [code for code in task.seen_languages or SEEN_LANGUAGES if code in task.languages]
     return available or list(task.languages)
 
 

@@ -17,6 +17,7 @@ import operator
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 # How many names and objects every phrasebook must offer (indices into its lists).
 N_NAMES = 12
@@ -155,28 +156,38 @@ def draw_problem(rng: random.Random) -> Problem:
 
 
 def draw_problems(seed: int, n_train: int, n_test: int) -> tuple[list[Problem], list[Problem]]:
-    """Train and test problems for one seed.
+    """Train and test problems for one seed (see ``disjoint_splits``; train problems may
+    repeat among themselves: there are fewer one-digit products than training problems)."""
+    return disjoint_splits(draw_problem, f"arith-{{}}-{seed}", n_train, n_test)
 
-    Test problems have distinct keys; train problems never share a key with a
-    test problem (they may repeat among themselves with other names, objects
-    and spellings: there are fewer one-digit products than training problems).
+
+def disjoint_splits(draw: Callable[[random.Random], Any], rng_name: str, n_train: int, n_test: int,
+                    max_test: int = MAX_TEST) -> tuple[list, list]:
+    """``n_train`` and ``n_test`` problems from ``draw``, each split from its own
+    ``random.Random(rng_name.format("train" | "test"))``.
+
+    Test problems have distinct ``key``s; train problems never share a key with a
+    test problem (they may repeat among themselves with other names, objects and
+    spellings). Raises ValueError for ``n_test`` outside [0, ``max_test``] (test
+    problems are drawn by rejection, so the key space must be much larger) or
+    a negative ``n_train``.
     """
-    if not 0 <= n_test <= MAX_TEST:
-        raise ValueError(f"n_test must be between 0 and {MAX_TEST}, got {n_test}")
+    if not 0 <= n_test <= max_test:
+        raise ValueError(f"n_test must be between 0 and {max_test}, got {n_test}")
     if n_train < 0:
         raise ValueError(f"n_train must be >= 0, got {n_train}")
-    test_rng = random.Random(f"arith-test-{seed}")
-    test: list[Problem] = []
+    test_rng = random.Random(rng_name.format("test"))
+    test: list = []
     test_keys: set = set()
     while len(test) < n_test:
-        problem = draw_problem(test_rng)
+        problem = draw(test_rng)
         if problem.key not in test_keys:
             test_keys.add(problem.key)
             test.append(problem)
-    train_rng = random.Random(f"arith-train-{seed}")
-    train: list[Problem] = []
+    train_rng = random.Random(rng_name.format("train"))
+    train: list = []
     while len(train) < n_train:
-        problem = draw_problem(train_rng)
+        problem = draw(train_rng)
         if problem.key not in test_keys:
             train.append(problem)
     return train, test
