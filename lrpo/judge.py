@@ -26,7 +26,7 @@ import sys
 import time
 from pathlib import Path
 
-from lrpo.data.endpoint import ChatEndpoint
+from lrpo.data.endpoint import ChatEndpoint, add_endpoint_arguments
 from lrpo.evaluation.evaluator import evaluate, evaluation_gate, write_outputs
 from lrpo.evaluation.judge import PROTOCOLS, judge_samples, judged_scorecard, score_distribution
 from lrpo.evaluation.tables import format_table
@@ -77,11 +77,7 @@ def main(argv=None) -> int:
                         help="care: 1-10 rating; care_pro: CORRECT / ... labels")
     parser.add_argument("--endpoint", required=True, help="OpenAI-compatible base URL of the judge")
     parser.add_argument("--judge-model", required=True, help="the judge's model name at the endpoint")
-    parser.add_argument("--api-key", default=None, help="default: $OPENAI_API_KEY, else 'EMPTY' (vllm serve)")
-    parser.add_argument("--concurrency", type=int, default=8, help="judge requests in flight (default 8)")
-    parser.add_argument("--max-attempts", type=int, default=4, help="requests per sample (default 4)")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per request (default 120)")
-    parser.add_argument("--backoff", type=float, default=1.0, help="first retry delay, doubling (default 1 s)")
+    add_endpoint_arguments(parser, what="judge requests", timeout_s=120.0)
     parser.add_argument("--max-tokens", type=int, default=1024, help="judge answer length (default 1024)")
     parser.add_argument("--cache", default=None, help="judgment cache (default $LRPO_CACHE_DIR/judge.jsonl)")
     parser.add_argument("--seen-languages", nargs="+", default=list(PAPER_LANGUAGES),

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from lrpo.data.converters import CARE_REFERENCES, SOURCES, prepare
+from lrpo.data.endpoint import add_endpoint_arguments
 from lrpo.data.schema import count_by, read_meta, read_records, write_records
 from lrpo.tasks.data import DataError
 
@@ -77,11 +78,7 @@ def main(argv=None) -> int:
     q.add_argument("output", help="labelled records (JSONL)")
     q.add_argument("--endpoint", required=True, help="OpenAI-compatible base URL, e.g. http://localhost:8000/v1")
     q.add_argument("--model", required=True, help="the labelling model's name at the endpoint")
-    q.add_argument("--api-key", default=None, help="default: $OPENAI_API_KEY, else 'EMPTY' (vllm serve)")
-    q.add_argument("--concurrency", type=int, default=8, help="requests in flight (default 8)")
-    q.add_argument("--max-attempts", type=int, default=4, help="requests per record (default 4)")
-    q.add_argument("--timeout", type=float, default=60.0, help="seconds per request (default 60)")
-    q.add_argument("--backoff", type=float, default=1.0, help="first retry delay in seconds, doubling (default 1)")
+    add_endpoint_arguments(q, what="labelling requests", timeout_s=60.0)
     q.add_argument("--cache", default=None, help="answer cache (default $LRPO_CACHE_DIR/labels.jsonl)")
     q.add_argument("--no-cache", action="store_true", help="keep answers in memory only")
     q.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -190,3 +190,15 @@ class ChatEndpoint:
                 for future in tqdm(futures, desc=f"asking {self.model}", unit="prompt"):
                     future.result()
             return [future.result() for future in futures]
+
+
+def add_endpoint_arguments(parser, *, what: str, timeout_s: float) -> None:
+    """The command-line options of a ``ChatEndpoint`` besides its URL and model:
+    ``--api-key --concurrency --max-attempts --timeout --backoff`` (``what`` names the
+    requests in the help, e.g. "judge requests")."""
+    parser.add_argument("--api-key", default=None, help="default: $OPENAI_API_KEY, else 'EMPTY' (vllm serve)")
+    parser.add_argument("--concurrency", type=int, default=8, help=f"{what} in flight (default 8)")
+    parser.add_argument("--max-attempts", type=int, default=4, help="requests per item (default 4)")
+    parser.add_argument("--timeout", type=float, default=timeout_s,
+                        help=f"seconds per request (default {timeout_s:g})")
+    parser.add_argument("--backoff", type=float, default=1.0, help="first retry delay in seconds, doubling (default 1)")
