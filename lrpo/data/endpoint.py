@@ -201,4 +201,5 @@ def add_endpoint_arguments(parser, *, what: str, timeout_s: float) -> None:
     parser.add_argument("--max-attempts", type=int, default=4, help="requests per item (default 4)")
     parser.add_argument("--timeout", type=float, default=timeout_s,
                         help=f"seconds per request (default {timeout_s:g})")
-    parser.add_argument("--backoff", type=float, default=1.0, help="first retry delay in seconds, doubling (default 1)")
+    parser.add_argument("--backoff", type=float, default=1.0,
+                        help="first retry delay in seconds, doubling (default 1)")
