@@ -1,11 +1,13 @@
 """`python -m lrpo.train` end to end: train, score, compare with GRPO, record."""
 
 import json
+import re
 
 import pytest
+from trl import GRPOConfig
 
 from lrpo.train import main
-from lrpo.training.config import parse_config
+from lrpo.training.config import TRACKING_BACKENDS, parse_config
 from tests.test_trainer import model_dir  # noqa: F401  (fixture)
 
 
@@ -17,12 +19,30 @@ def argv(tmp_path, data_dir, model, method, run):
             "--output_dir", str(tmp_path / run), "--save_steps", "2", "--disable_tqdm", "true"]
 
 
-def test_train_scores_compares_and_records(tmp_path, data_dir, model_dir, monkeypatch, capsys):  # noqa: F811
+def test_train_scores_compares_and_records(tmp_path, data_dir, model_dir, monkeypatch, capsys,  # noqa: F811
+                                           recwarn):
+    import lrpo.evaluation.plots as plots
+
     monkeypatch.setenv("LRPO_CACHE_DIR", str(tmp_path / "cache"))
+    curves = []
+    draw = plots.plot_training_curves
+    monkeypatch.setattr(plots, "plot_training_curves", lambda runs, path: curves.append(runs) or draw(runs, path))
     assert main(argv(tmp_path, data_dir, model_dir, "lrpo", "lrpo-run")) == 0
     out = capsys.readouterr().out
     assert "training it now" in out and "has no GRPO run of task 'mgsm'" in out  # the leaderboard is empty
     assert "base" in out and "GRPO" in out and "Δ vs GRPO" in out
+    # Issue 14, item 20: the Δ's interval and the worst language(s); no FutureWarning (TRL's default
+    # gradient checkpointing on a tiny CPU model); Transformers' weight bars off (they broke into TRL's).
+    assert "95% CI of Δ" in out and "Δ questions" in out and "worst language" in out
+    assert not [str(w.message) for w in recwarn if issubclass(w.category, FutureWarning)]
+    from transformers.utils import logging as transformers_logging
+
+    assert not transformers_logging.is_progress_bar_enabled()
+    # The model card names the base model (TRL's said "fine-tuned version of [None]" for a local model).
+    card_text = (tmp_path / "lrpo-run" / "README.md").read_text()
+    assert f"base model `{model_dir}`" in card_text and "None" not in card_text
+    # Item 19: the GRPO baseline trained in this run is drawn beside this run's curves.
+    assert list(curves[-1]) == ["lrpo", "grpo"] and any("reward" in entry for entry in curves[-1]["grpo"])
 
     card = json.loads((tmp_path / "lrpo-run" / "scorecard.json").read_text())
     assert card["method"] == "lrpo" and set(card["per_language"]) == {"de", "en", "sw"}
@@ -76,3 +96,58 @@ def test_quick_runs_build_the_quick_tiny_model_and_the_default_run_the_default_o
     assert tiny_model_config("quick") == TinyModelConfig.quick() != TinyModelConfig()
     with pytest.raises(ValueError, match="default, quick, smoke"):
         tiny_model_config("huge")
+
+
+def test_help_lists_lrpo_fields_first_with_the_shorthands(capsys):
+    # Issue 14, item 15: LRPO's fields came last, after ~1,300 lines of TrainingArguments, without
+    # --config / --quick / --no-baseline.
+    from lrpo.training.config import LRPOConfig
+
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("usage: python -m lrpo.train [--config PRESET_OR_YAML | --quick] [--no-baseline]")
+    for flag in ("--config PRESET_OR_YAML", "--quick", "--no-baseline"):
+        assert f"\n  {flag}" in text
+    positions = [text.index(f"\n  --{name} ") for name in ("router_eps", "leaderboard_dir", "learning_rate")]
+    assert positions == sorted(positions)
+    lrpo_part = text[text.index("LRPO: task"):text.index("TRL GRPOConfig")]
+    own = [name for name in LRPOConfig.__dataclass_fields__ if name not in GRPOConfig.__dataclass_fields__]
+    for name in own:  # each LRPO field, with a line of help after it
+        assert re.search(rf"--{name} .*\n\s+\S", lrpo_part), name
+
+
+def test_report_to_names_only_installed_trackers():
+    # Issue 14, item 14: report_to tensorboard with nothing installed failed only when the trainer was built.
+    from importlib.util import find_spec
+
+    missing = [name for name, modules in TRACKING_BACKENDS.items() if not any(find_spec(m) for m in modules)]
+    if not missing:
+        pytest.skip("every tracker of the tracking extra is installed")
+    expected = rf"report_to: {missing[0]} is not installed; pip install 'lrpo\[tracking\]'"
+    with pytest.raises(ValueError, match=expected):
+        parse_config(["--report_to", missing[0]])
+    assert parse_config(["--config", "paper", "--bf16", "false", "--use_vllm", "false"]).report_to == []
+    assert parse_config(["--report_to", "none"]).report_to == []
+
+
+def test_no_activation_checkpointing_unless_asked():
+    assert parse_config([]).activation_checkpointing is False and parse_config([]).gradient_checkpointing is False
+    paper = parse_config(["--config", "paper", "--bf16", "false", "--use_vllm", "false"])
+    assert paper.activation_checkpointing is True
+
+
+def test_baseline_curve_is_read_from_disk_only_for_this_very_baseline(tmp_path, model_dir):  # noqa: F811
+    # Item 19: a GRPO baseline found on the leaderboard has its curve drawn when its directory holds it.
+    from lrpo.evaluation.run_cache import run_key
+    from lrpo.training.pipeline import baseline_log_history
+
+    config = parse_config(["--model", str(model_dir), "--method", "grpo", "--output_dir", str(tmp_path / "b")])
+    for step in (2, 10):  # the last checkpoint's log is the whole run's
+        (tmp_path / "b" / f"checkpoint-{step}").mkdir(parents=True)
+        (tmp_path / "b" / f"checkpoint-{step}" / "trainer_state.json").write_text(
+            json.dumps({"log_history": [{"step": s, "reward": 0.1} for s in range(1, step + 1)]}))
+    assert baseline_log_history(config, str(model_dir), None) is None  # no manifest: not a finished run
+    (tmp_path / "b" / "manifest.json").write_text(json.dumps({"config_hash": run_key(config, str(model_dir))}))
+    assert len(baseline_log_history(config, str(model_dir), None)) == 10
+    (tmp_path / "b" / "manifest.json").write_text(json.dumps({"config_hash": "another run"}))
+    assert baseline_log_history(config, str(model_dir), None) is None

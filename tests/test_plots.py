@@ -4,15 +4,20 @@
 import json
 import os
 import sys
+from pathlib import Path
 
 import pytest
 
 from lrpo.evaluation.plots import (
+    METHOD_COLORS,
+    OTHER_METHOD_COLORS,
     language_accuracies,
+    method_color,
     plot_language_bars,
     plot_router_probabilities,
     plot_training_curves,
     router_series,
+    smooth,
     training_series,
 )
 from lrpo.evaluation.scorecard import build_scorecard
@@ -143,3 +148,98 @@ def test_drawing_without_matplotlib_says_how_to_install_it(monkeypatch, tmp_path
     with pytest.raises(ImportError, match="pip install matplotlib"):
         plot_training_curves(LOG_HISTORY, tmp_path / "curves.png")
     assert not (tmp_path / "curves.png").exists()
+
+
+# Issue 14, items 17-19: figures a researcher can trust at a glance.
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """The figures drawn, by file name, instead of only their PNGs."""
+    import lrpo.evaluation.plots as plots
+
+    figures = {}
+    save = plots._save
+
+    def keep(figure, path):
+        figures[Path(path).name] = figure
+        return save(figure, path)
+
+    monkeypatch.setattr(plots, "_save", keep)
+    return figures
+
+
+def test_method_colours_are_fixed_across_runs():
+    assert method_color("grpo") == method_color("GRPO") == METHOD_COLORS["grpo"]
+    assert len({method_color(m) for m in ("base", "grpo", "lrpo", "uniform", "input-dominant")}) == 5
+    assert method_color("en:4,zh:2") == method_color("en:4,zh:2") in OTHER_METHOD_COLORS
+
+
+def test_language_bars_show_intervals_n_zero_bars_and_fit_the_data(matplotlib_installed, drawn, tmp_path):
+    from matplotlib.colors import to_hex
+    from matplotlib.container import BarContainer, ErrorbarContainer
+
+    plot_language_bars(SCORECARDS, tmp_path / "accuracy_by_language.png")
+    axis = drawn["accuracy_by_language.png"].axes[0]
+    assert "n = 10 per language" in axis.get_title()
+    # One error bar per bar (3 languages + avg, 3 scorecards), from the scorecards' own intervals.
+    assert len([c for c in axis.containers if isinstance(c, ErrorbarContainer)]) == 3 * 4
+    low, high = SCORECARDS["LRPO"]["ci95"]["per_language"]["de"]
+    segments = [c.lines[2][0].get_segments()[0] for c in axis.containers if isinstance(c, ErrorbarContainer)]
+    assert any(seg[0][1] == pytest.approx(low) and seg[1][1] == pytest.approx(high) for seg in segments)
+    bars = [c for c in axis.containers if isinstance(c, BarContainer)]
+    assert [to_hex(b.patches[0].get_facecolor()) for b in bars] == [
+        method_color(label) for label in SCORECARDS]
+    # base's sw is 0: a visible mark at 0 in base's colour, not a bar of height 0 alone.
+    zero_marks = [line for line in axis.lines if list(line.get_ydata()) == [0, 0]]
+    assert zero_marks and to_hex(zero_marks[0].get_color()) == method_color("base")
+    # The highest bar or interval is well below 100%: the axis ends just above it.
+    tops = [seg[1][1] for seg in segments]
+    assert max(tops) < axis.get_ylim()[1] < 0.95
+
+
+def test_router_probabilities_have_markers_and_fit_the_data(matplotlib_installed, drawn, tmp_path):
+    router = LanguageRouter(LANGUAGES, update_every=1, log_path=tmp_path / "log.jsonl", log_every=10)
+    for _ in range(10):  # a --quick-sized run: one line per key at log_every 10
+        router.update([(CONTEXTS[0], lang, 1.0) for lang in LANGUAGES])
+    plot_router_probabilities(tmp_path / "log.jsonl", tmp_path / "router_probabilities.png")
+    axis = drawn["router_probabilities.png"].axes[0]
+    assert axis.lines and all(line.get_marker() == "o" for line in axis.lines)
+    highest = max(max(line.get_ydata()) for line in axis.lines)
+    assert highest < axis.get_ylim()[1] < 0.5  # fits the data: three languages near 1/3, not 0..1
+
+
+def test_short_runs_log_the_router_often_enough():
+    from lrpo.training.config import parse_config
+
+    assert parse_config(["--quick"]).router_log_every == 1  # 10 steps: 10 points, not 1
+    assert parse_config([]).router_log_every == 5  # 100 steps: 20 points
+    assert parse_config(["--router_log_every", "7"]).router_log_every == 7
+
+
+def test_smoothing_keeps_short_series_and_averages_long_ones():
+    assert smooth([0.1, 0.9, 0.1]) == [0.1, 0.9, 0.1]
+    noisy = [0.0, 1.0] * 20
+    smoothed = smooth(noisy)
+    assert len(smoothed) == 40 and max(smoothed[2:-2]) - min(smoothed[2:-2]) < 0.5
+
+
+def test_training_curves_smooth_compare_with_grpo_and_drop_a_duplicated_panel(matplotlib_installed, drawn,
+                                                                              tmp_path):
+    from matplotlib.colors import to_hex
+
+    history = [{"step": s, "reward": 0.1 * (s % 3), "reward/accuracy": 0.1 * (s % 3), "reward/fidelity": 0.9}
+               for s in range(1, 31)]
+    grpo = [{**entry, "reward": entry["reward"] / 2, "reward/accuracy": entry["reward"] / 2} for entry in history]
+    plot_training_curves({"lrpo": history, "grpo": grpo}, tmp_path / "training_curves.png")
+    axes = drawn["training_curves.png"].axes
+    assert [axis.get_title() for axis in axes] == ["reward (= accuracy)", "fidelity"]
+    reward = axes[0]
+    faint = [line for line in reward.lines if line.get_alpha() == 0.3]
+    bold = [line for line in reward.lines if line.get_alpha() is None]
+    assert len(faint) == len(bold) == 2  # raw and smoothed, for this run and for GRPO
+    assert {to_hex(line.get_color()) for line in bold} == {method_color("lrpo"), method_color("grpo")}
+    assert [text.get_text() for text in reward.get_legend().get_texts()] == ["lrpo", "grpo"]
+    # Where accuracy differs from the reward (the language gate at work), both panels stay.
+    plot_training_curves(LOG_HISTORY, tmp_path / "single.png")
+    assert [axis.get_title() for axis in drawn["single.png"].axes] == ["reward", "accuracy", "fidelity"]

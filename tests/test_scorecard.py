@@ -249,12 +249,48 @@ def test_comparison_table_shows_each_column_and_the_delta_against_grpo(card):
                       "sw": [False] * 4}, method="grpo")
     table = format_comparison_table(base, grpo, card)
     header, _, *rows = table.splitlines()
-    assert header.split() == ["language", "base", "GRPO", "lrpo", "Δ", "vs", "GRPO"]
-    assert rows[0].split() == ["de", "0.0", "25.0", "50.0", "+25.0"]
-    assert rows[3].split() == ["average", "0.0", "25.0", "41.7", "+16.7"]
-    assert rows[4].split()[-4:] == ["0.0", "37.5", "50.0", "+12.5"]
-    assert rows[5].split()[-4:] == ["0.0", "0.0", "25.0", "+25.0"]
+    assert header.split() == ["language", "base", "GRPO", "lrpo", "Δ", "vs", "GRPO", "95%", "CI", "of", "Δ", "Δ",
+                              "questions"]
+    # de: 2 of 4 vs 1 of 4. Agresti-Caffo variances (3/6 and 2/6 adjusted): 0.25 ± 1.96 x 0.2805.
+    assert rows[0].split() == ["de", "0.0", "25.0", "50.0", "+25.0", "-30.0", "to", "+80.0", "+1"]
+    assert rows[3].split()[:5] == ["average", "0.0", "25.0", "41.7", "+16.7"] and rows[3].split()[-1] == "+2"
+    assert rows[4].split()[4:8] == ["0.0", "37.5", "50.0", "+12.5"]
+    assert rows[5].split()[3:7] == ["0.0", "0.0", "25.0", "+25.0"]
     without_grpo = format_comparison_table(base, None, card, style="markdown")
-    assert without_grpo.splitlines()[0] == "| language | base | lrpo | Δ vs base |"
+    assert without_grpo.splitlines()[0] == "| language | base | lrpo | Δ vs base | 95% CI of Δ | Δ questions |"
     alone = format_comparison_table(None, None, card)
     assert alone.splitlines()[0].split() == ["language", "lrpo"]
+
+
+def test_comparison_table_says_which_deltas_are_one_question():
+    # Issue 14, item 20: on 4 questions a language, +25 points is one answer.
+    this = card_from({"de": [True, True, False, False], "en": [True, True, True, False]}, method="lrpo")
+    grpo = card_from({"de": [True, False, False, False], "en": [True, True, True, False]}, method="grpo")
+    table = format_comparison_table(None, grpo, this)
+    assert "one question apart (Δ questions ±1): de, average, seen average" in table
+    rows = {line.split()[0]: line.split() for line in table.splitlines()[2:6]}
+    assert rows["de"][-1] == "+1" and rows["en"][-1] == "+0"
+    # Scored on different numbers of questions: no count of questions, but an interval all the same.
+    fewer = card_from({"de": [True, False], "en": [True, True]}, method="grpo")
+    rows = format_comparison_table(None, fewer, this).splitlines()
+    assert rows[2].split()[-3:] == ["-63.3", "to", "+63.3"]  # de, with an empty "Δ questions" cell
+    assert "one question apart" not in format_comparison_table(None, fewer, this)
+
+
+def test_difference_interval_is_wider_with_fewer_questions_and_never_empty():
+    from lrpo.evaluation.tables import difference_interval, question_difference
+
+    small = difference_interval([(0.0, 2, 0.0, 2)])
+    large = difference_interval([(0.0, 200, 0.0, 200)])
+    assert small[0] < large[0] < 0 < large[1] < small[1]  # a width even at 0% vs 0%
+    assert difference_interval([(0.5, None, 0.25, 4)]) is None
+    assert question_difference([(0.5, 4, 0.25, 4), (0.0, 4, 0.25, 4)]) == 0
+    assert question_difference([(0.5, 4, 0.25, 2)]) is None
+
+
+def test_worst_language_says_when_several_tie():
+    tied = card_from({"en": [True, False], "de": [False, False], "sw": [False, False]})
+    assert "worst languages (2 tied): de, sw (0.0)" in format_table(tied)
+    assert "worst languages (2 tied): de, sw (0.0)" in format_comparison_table(None, None, tied)
+    single = card_from({"en": [True, False], "de": [False, False]})
+    assert "worst language: de (0.0)" in format_table(single)

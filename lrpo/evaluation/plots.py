@@ -9,7 +9,8 @@ does not change the backend of a notebook that imports this module.
 matplotlib is imported only when a figure is drawn.
 
 Languages keep one colour in every figure (their place in the registry), so
-"de" in the router plot is "de" in the bar chart.
+"de" in the router plot is "de" in the bar chart; methods keep one colour in
+every run (``method_color``), so GRPO is the same blue in every run's figures.
 """
 
 from __future__ import annotations
@@ -48,6 +49,24 @@ def language_color(code: str):
     if index < 20:
         return colormaps["tab20"](2 * (index % 10) + index // 10)
     return colormaps["tab20b"]((4 * (index - 20) + 1) % 20)
+
+
+# One colour per method in every run's figures (tab10 hues); another label gets a hue fixed by
+# its name (a digest, not Python's salted hash), so it too keeps its colour across runs.
+METHOD_COLORS = {"base": "#7f7f7f", "grpo": "#1f77b4", "lrpo": "#ff7f0e", "uniform": "#2ca02c",
+                 "input-dominant": "#9467bd", "en-dominant": "#8c564b"}
+OTHER_METHOD_COLORS = ("#e377c2", "#bcbd22", "#17becf", "#d62728", "#393b79", "#637939")
+
+
+def method_color(label: str) -> str:
+    """The fixed colour of a method (or "base") label, case-insensitive: ``METHOD_COLORS``, else
+    one of ``OTHER_METHOD_COLORS`` chosen by a digest of the label (a mix "en:4,zh:2")."""
+    import hashlib
+
+    key = label.lower()
+    if key in METHOD_COLORS:
+        return METHOD_COLORS[key]
+    return OTHER_METHOD_COLORS[hashlib.sha256(key.encode()).digest()[0] % len(OTHER_METHOD_COLORS)]
 
 
 def _integer_steps(axis) -> None:
@@ -99,27 +118,70 @@ def language_accuracies(scorecards: Mapping[str, dict], metric: str = "accuracy"
     return languages, {label: [value(card, lang) for lang in languages] for label, card in scorecards.items()}
 
 
+def language_intervals(scorecards: Mapping[str, dict], languages: Sequence[str]) -> dict[str, list]:
+    """{label: [(low, high) or None per language, then the average's]}: the scorecard's
+    bootstrap 95% intervals (``ci95``; accuracy only), None where it has none (a
+    baseline rebuilt from leaderboard rows, a seed aggregate)."""
+    intervals = {}
+    for label, card in scorecards.items():
+        ci = card.get("ci95") or {}
+        per_language = ci.get("per_language") or {}
+        intervals[label] = [per_language.get(lang) for lang in languages] + [ci.get("average")]
+    return intervals
+
+
+def questions_per_language(scorecards: Mapping[str, dict]) -> str:
+    """"n = 20 per language", or "n = 2-3 per language" when the scorecards or their
+    languages were scored on different numbers of questions; "" when none says."""
+    counts = sorted({int(stats["n"]) for card in scorecards.values() for stats in card["per_language"].values()
+                     if isinstance(stats.get("n"), (int, float))})
+    if not counts:
+        return ""
+    return f"n = {counts[0]} per language" if len(counts) == 1 else f"n = {counts[0]}-{counts[-1]} per language"
+
+
 def plot_language_bars(scorecards: Mapping[str, dict], path, metric: str = "accuracy", title: str | None = None
                        ) -> Path:
     """Grouped bars: per language (and the macro average), one bar per scorecard,
-    e.g. {"base": ..., "GRPO": ..., "LRPO": ...}."""
+    e.g. {"base": ..., "grpo": ..., "lrpo": ...}, each in its ``method_color``.
+
+    Accuracy bars carry the scorecard's 95% intervals as error bars; the title gives
+    the questions per language (``questions_per_language``). A rate of 0 is drawn as
+    a short thick line at 0 (a bar of height 0 would vanish, reading as missing); a
+    missing language has no mark. The y axis ends just above the highest bar or
+    interval, at most 100%."""
     languages, values = language_accuracies(scorecards, metric)
+    intervals = language_intervals(scorecards, languages) if metric == "accuracy" else {}
     groups = languages + ["avg"]
     figure, axes = _new_figure(1, 1, max(6.0, 0.3 * len(groups) * len(values) + 2.0), 4.0)
     axis = axes[0][0]
     width = 0.8 / len(values)
+    top = 0.0
     for i, (label, row) in enumerate(values.items()):
         finite = [v for v in row if not math.isnan(v)]
         heights = row + [sum(finite) / len(finite) if finite else math.nan]
         positions = [g + (i - (len(values) - 1) / 2) * width for g in range(len(groups))]
-        axis.bar(positions, heights, width, label=label)
+        color = method_color(label)
+        axis.bar(positions, heights, width, label=label, color=color)
+        bounds = intervals.get(label) or [None] * len(groups)
+        for x, height, bound in zip(positions, heights, bounds, strict=True):
+            if math.isnan(height):
+                continue
+            if height == 0:
+                axis.plot([x - width * 0.4, x + width * 0.4], [0, 0], color=color, linewidth=3,
+                          solid_capstyle="butt", clip_on=False, zorder=3)
+            if bound is not None:
+                axis.errorbar(x, height, yerr=[[max(0.0, height - bound[0])], [max(0.0, bound[1] - height)]],
+                              fmt="none", ecolor="black", elinewidth=0.9, capsize=2, zorder=4)
+            top = max(top, height, bound[1] if bound is not None else 0.0)
     axis.set_xticks(range(len(groups)))
     axis.set_xticklabels(groups)
-    axis.set_ylim(0, 1)
+    axis.set_ylim(0, min(1.0, max(0.05, top * 1.12 + 0.01)))
     _percent_axis(axis)
-    axis.set_ylabel(metric)
+    axis.set_ylabel(metric + (" (95% interval)" if intervals else ""))
     axis.legend(fontsize="small")
-    axis.set_title(title or f"{metric} per language")
+    sizes = questions_per_language(scorecards)
+    axis.set_title((title or f"{metric} per language") + (f" ({sizes})" if sizes else ""))
     axis.grid(axis="y", alpha=0.3)
     return _save(figure, path)
 
@@ -166,8 +228,12 @@ def router_series(router_log, which: str = "effective") -> dict[str, dict[str, t
 
 def plot_router_probabilities(router_log, path, which: str = "effective", columns: int = 3) -> Path:
     """One panel per context key, one line per language: the router's probability
-    of each response language over training steps."""
+    of each response language over training steps. The y axis ends just above the
+    highest probability (at most 1), so that a router still near uniform over many
+    languages (1/L each) shows how the languages part."""
     series = router_series(router_log, which)
+    highest = max(p for per_language in series.values() for _, probabilities in per_language.values()
+                  for p in probabilities)
     keys = sorted(series)
     columns = min(columns, len(keys))
     rows = math.ceil(len(keys) / columns)
@@ -175,11 +241,13 @@ def plot_router_probabilities(router_log, path, which: str = "effective", column
     for index, key in enumerate(keys):
         axis = axes[index // columns][index % columns]
         for lang, (steps, probabilities) in series[key].items():
-            axis.plot(steps, probabilities, label=lang, color=language_color(lang), linewidth=1.4)
+            # Markers: a short run logs a few points per key, and a single one draws no line at all.
+            axis.plot(steps, probabilities, label=lang, color=language_color(lang), linewidth=1.4,
+                      marker="o" if len(steps) <= 40 else None, markersize=3)
         axis.set_title(key, fontsize="medium")
         axis.set_xlabel("step")
         _integer_steps(axis)
-        axis.set_ylim(0, 1)
+        axis.set_ylim(0, min(1.0, highest * 1.15 + 0.02))
         axis.grid(alpha=0.3)
     for index in range(len(keys), rows * columns):
         axes[index // columns][index % columns].set_visible(False)
@@ -219,16 +287,58 @@ def training_series(source, metrics: Sequence[tuple[str, str]] = TRAINING_METRIC
     return series
 
 
+def smooth(values: Sequence[float], window: int | None = None) -> list[float]:
+    """A centred moving average over ``window`` points (odd; default about a tenth of the
+    series, at least 3), shrinking at the ends; a series of fewer than 5 points is
+    returned as is (nothing to average without hiding it)."""
+    count = len(values)
+    if window is None:
+        window = max(3, count // 10 | 1)
+    if count < 5 or window < 2:
+        return list(values)
+    half = window // 2
+    return [sum(values[max(0, i - half):i + half + 1]) / len(values[max(0, i - half):i + half + 1])
+            for i in range(count)]
+
+
+def _same_series(first: tuple[list[int], list[float]], second: tuple[list[int], list[float]]) -> bool:
+    return first[0] == second[0] and all(math.isclose(a, b, abs_tol=1e-9)
+                                         for a, b in zip(first[1], second[1], strict=True))
+
+
 def plot_training_curves(source, path) -> Path:
-    """Reward, accuracy and fidelity over training steps, one panel each."""
-    series = training_series(source)
-    figure, axes = _new_figure(1, len(series), 4.2 * len(series), 3.2)
-    for axis, (label, (steps, values)) in zip(axes[0], series.items(), strict=True):
-        axis.plot(steps, values, marker="." if len(steps) < 40 else None, linewidth=1.4)
-        axis.set_title(label)
+    """Reward, accuracy and fidelity over training steps, one panel each.
+
+    ``source``: one run's log (see ``training_series``), or {label: log} for several
+    runs drawn in each panel in their ``method_color`` (this run and its GRPO
+    baseline). Each series is drawn faint as logged and bold smoothed (``smooth``).
+    When accuracy equals the reward at every step of every run (no format bonus and
+    every answer in the requested language), its panel would repeat the reward's
+    and is left out; the reward panel's title says so."""
+    runs = dict(source) if isinstance(source, Mapping) and "log_history" not in source else {"": source}
+    series = {label: training_series(log) for label, log in runs.items()}
+    panels = list(dict.fromkeys(name for run in series.values() for name in run))
+    duplicated = "accuracy" in panels and "reward" in panels and all(
+        "accuracy" in run and "reward" in run and _same_series(run["accuracy"], run["reward"])
+        for run in series.values())
+    if duplicated:
+        panels.remove("accuracy")
+    figure, axes = _new_figure(1, len(panels), 4.2 * len(panels), 3.2)
+    for axis, name in zip(axes[0], panels, strict=True):
+        for label, run in series.items():
+            if name not in run:
+                continue
+            steps, values = run[name]
+            color = method_color(label) if label else None
+            raw = axis.plot(steps, values, color=color, alpha=0.3, linewidth=1.0,
+                            marker="." if len(steps) < 40 else None)[0]
+            axis.plot(steps, smooth(values), color=raw.get_color(), linewidth=1.8, label=label or None)
+        axis.set_title(name + (" (= accuracy)" if duplicated and name == "reward" else ""))
         axis.set_xlabel("step")
         _integer_steps(axis)
-        if label != "reward":
+        if name != "reward":
             axis.set_ylim(0, 1)
         axis.grid(alpha=0.3)
+    if len(series) > 1:
+        axes[0][0].legend(fontsize="small")
     return _save(figure, path)

@@ -4,6 +4,9 @@ YAML presets in ``configs/`` and the command line of ``python -m lrpo.train``
 map one to one onto these fields (TRL's parser does both). Everything is
 checked in ``__post_init__``, before any model is loaded, and each error names
 the field it is about.
+
+This module is past 400 lines because each of LRPO's ~40 fields carries its help
+text here (what ``python -m lrpo.train --help`` shows first) beside its checks.
 """
 
 from __future__ import annotations
@@ -100,8 +103,10 @@ class LRPOConfig(GRPOConfig):
     router_prior: str | None = field(default=None, metadata=_meta(
         "A mix string ('en:4,zh:2') whose log weights start every row of the router (ema-softmax, exp3). "
         "None (the paper): rows start at 0, uniform."))
-    router_log_every: int = field(default=10, metadata=_meta(
-        "Steps between lines of router_log.jsonl (each context key's probabilities); logging only."))
+    router_log_every: int | None = field(default=None, metadata=_meta(
+        "Steps between lines of router_log.jsonl (each context key's probabilities); logging only. None: "
+        "about 20 lines over max_steps (every max_steps // 20 steps, at least 1, at most 10; 10 for a run by "
+        "epochs), so that a short run's router_probabilities.png has a curve, not one point."))
     router_ucb_c: float = field(default=0.5, metadata=_meta(
         "ucb's exploration weight c >= 0 in the index mean + c * sqrt(log N / n). Not in the paper; 0.5 "
         "(Hoeffding's width for rewards in [0, 1] would be 0.71, but a fold brings hundreds of rollouts)."))
@@ -135,6 +140,13 @@ class LRPOConfig(GRPOConfig):
     leaderboard_dir: str = field(default=USER_LEADERBOARD_DIR, metadata=_meta(
         "Where this run's leaderboard rows go (<dir>/<task>.csv and .md). Default: runs/leaderboards, "
         "git-ignored, kept apart from the committed leaderboards/; the GRPO baseline is also looked up there."))
+    # TRL's GRPOConfig turns this deprecated alias of Transformers' `activation_checkpointing` on by default,
+    # which warns on every run and recomputes every forward pass of a 1M-parameter CPU model for no memory
+    # worth saving. Unset here, as in TrainingArguments: a preset that needs it (paper) sets
+    # activation_checkpointing.
+    gradient_checkpointing: bool | None = field(default=None, metadata=_meta(
+        "Deprecated alias of activation_checkpointing (off unless set; the paper preset sets "
+        "activation_checkpointing: true).", nargs="?", const=True))
     overwrite_output_dir: bool = field(default=False, metadata=_meta(
         "Train into an output_dir that holds another run's files (checkpoints, scorecard, manifest), "
         "removing those first. Without it such a directory is refused unless resume_from_checkpoint is set."))
@@ -143,6 +155,7 @@ class LRPOConfig(GRPOConfig):
         self._check_lrpo_fields()
         check_optimizer_fields(self)
         super().__post_init__()
+        check_report_to(self)
         check_model_reference(self.model, "model")
 
     def _check_lrpo_fields(self) -> None:
@@ -196,6 +209,8 @@ class LRPOConfig(GRPOConfig):
             raise ValueError(f"eval_batch_size must be >= 1, got {self.eval_batch_size}")
         if self.train_limit is not None and self.train_limit < 1:
             raise ValueError(f"train_limit must be >= 1, got {self.train_limit}")
+        if self.router_log_every is None:
+            self.router_log_every = min(10, max(1, self.max_steps // 20)) if self.max_steps > 0 else 10
         self.router_config()  # every router_* setting
         # What depends on the task's languages (mix strings, candidates, K_on, the router
         # prior) is checked without building the planner or the router: they are built
@@ -254,6 +269,23 @@ def check_optimizer_fields(config) -> None:
                 f"({processes}) x gradient_accumulation_steps ({config.gradient_accumulation_steps}) "
                 f"= {per_step} rollouts per step must be divisible by num_generations "
                 f"({config.num_generations}): each step holds whole groups")
+
+
+# TRL's report_to backends that the `tracking` extra installs, and the module each needs.
+TRACKING_BACKENDS = {"tensorboard": ("tensorboard", "tensorboardX"), "wandb": ("wandb",), "trackio": ("trackio",)}
+
+
+def check_report_to(config) -> None:
+    """ValueError naming ``report_to`` when it names a tracking backend (``TRACKING_BACKENDS``)
+    whose package is not installed: the Trainer would fail only once the model is built.
+    Runs after TrainingArguments has turned "none" / "all" into a list."""
+    from importlib.util import find_spec
+
+    missing = [name for name in config.report_to or () if name in TRACKING_BACKENDS
+               and not any(find_spec(module) for module in TRACKING_BACKENDS[name])]
+    if missing:
+        raise ValueError(f"report_to: {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed; "
+                         "pip install 'lrpo[tracking]' (tensorboard, wandb, trackio), or pass --report_to none")
 
 
 # What depends on the task's languages

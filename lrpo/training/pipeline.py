@@ -16,7 +16,7 @@ What ``python -m lrpo.train`` does after parsing its config:
    then append the run (and a freshly trained baseline) to the shared
    ``<leaderboard_dir>/<task>.csv``, once per configuration hash.
 
-This module is past 300 lines because steps 0-4 share the config and the labels;
+This module is past 400 lines because steps 0-4 share the config and the labels;
 each step is one function.
 """
 
@@ -26,6 +26,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 
 from lrpo.evaluation.aggregate import mean
@@ -188,16 +189,25 @@ def train_method(config, model: str):
     model is built (``lrpo.training.trainer.resume_checkpoint``).
     """
     from lrpo.manifest import write_manifest
+    from lrpo.training.model_card import write_model_card
     from lrpo.training.trainer import LRPOTrainer, resume_checkpoint
 
     checkpoint = resume_checkpoint(config)
     trainer = LRPOTrainer.from_config(config, model)
-    trainer.train(resume_from_checkpoint=checkpoint)
+    with warnings.catch_warnings():
+        # TRL 1.16 reads the model's deprecated `is_gradient_checkpointing` before every generation,
+        # whether checkpointing is on or not (trl.models.utils.disable_gradient_checkpointing): a
+        # FutureWarning that no setting of ours can avoid, silenced for that one message while training.
+        warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated",
+                                category=FutureWarning)
+        trainer.train(resume_from_checkpoint=checkpoint)
     trainer.save_model(config.output_dir)
     if trainer.accelerator.is_main_process:
         write_manifest(config.output_dir, config,
                        extra={"model": model, "global_step": trainer.state.global_step,
                               "rollout_budget": rollout_budget(trainer), "config_hash": run_key(config, model)})
+        write_model_card(config, model, model_label(config, model), trainer.state.global_step,
+                         rollout_budget(trainer))
     return trainer
 
 
@@ -272,11 +282,37 @@ def check_before_training(config, model: str) -> None:
     resume_checkpoint(config)
 
 
-def draw_plots(output_dir: Path, cards: dict, trainer) -> None:
+def baseline_log_history(grpo_config, model: str, grpo_trainer) -> list[dict] | None:
+    """The GRPO baseline's training log: its trainer's, when it was trained in this run,
+    else the ``trainer_state.json`` of the last checkpoint in its directory
+    (``<output_dir>-grpo-baseline``) when that holds this very baseline, finished (its
+    manifest's configuration hash is ``grpo_config``'s); None otherwise."""
+    if grpo_trainer is not None:
+        return grpo_trainer.state.log_history
+    directory = Path(grpo_config.output_dir)
+    try:
+        finished = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))["config_hash"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if finished != run_key(grpo_config, model):  # another run's curve is no baseline of this one
+        return None
+    states = sorted(directory.glob("checkpoint-*/trainer_state.json"),
+                    key=lambda path: int(path.parent.name.rpartition("-")[2] or 0))
+    return json.loads(states[-1].read_text(encoding="utf-8"))["log_history"] if states else None
+
+
+def draw_plots(output_dir: Path, cards: dict, trainer, method: str, baseline_history=None) -> None:
+    """The run's three figures (``lrpo.evaluation.plots``): accuracy per language of
+    ``cards`` ({label: scorecard or None}), the training curves of ``trainer`` (labelled
+    ``method``) beside the GRPO baseline's ``baseline_history`` when given, and the
+    router's probabilities when the run logged any."""
     from lrpo.evaluation.plots import plot_language_bars, plot_router_probabilities, plot_training_curves
 
     plot_language_bars({k: v for k, v in cards.items() if v is not None}, output_dir / "accuracy_by_language.png")
-    plot_training_curves(trainer.state.log_history, output_dir / "training_curves.png")
+    runs = {method: trainer.state.log_history}
+    if baseline_history and method != "grpo":
+        runs["grpo"] = baseline_history
+    plot_training_curves(runs, output_dir / "training_curves.png")
     router_log = output_dir / "router_log.jsonl"
     if router_log.is_file() and router_log.stat().st_size:
         plot_router_probabilities(router_log, output_dir / "router_probabilities.png")
@@ -349,7 +385,14 @@ def _score_and_record(config, model: str, derive_config, trainer) -> dict | None
     # The run's own outputs first: a shared leaderboard that fails to take the rows loses nothing.
     (output_dir / "scorecard.json").write_text(json.dumps(card, indent=2))
     print(format_comparison_table(base, baseline, card))
-    draw_plots(output_dir, {"base": base, "grpo": baseline, config.method: card}, trainer)
+    grpo_history = None
+    if config.method != "grpo" and config.baseline == "grpo":
+        on_disk = None if train_baseline else derive_config(method="grpo",
+                                                            output_dir=f"{config.output_dir}-grpo-baseline")
+        grpo_history = baseline_log_history(grpo_config if train_baseline else on_disk, model,
+                                            grpo_trainer if train_baseline else None)
+    draw_plots(output_dir, {"base": base, "grpo": baseline, config.method: card}, trainer, config.method,
+               grpo_history)
     print(f"scorecard, plots and model in {output_dir}")
     if train_baseline:
         _record(baseline, grpo_config, model, rollout_budget(grpo_trainer), label)
