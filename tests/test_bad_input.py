@@ -32,10 +32,17 @@ from lrpo.training.trainer import (
     (["--weight_decay", "-0.1"], "weight_decay must be >= 0"),
     (["--router_algorithm", "foo"], "router_algorithm must be one of"),
     (["--learning_rte", "1e-5"], "unknown option '--learning_rte'; did you mean 'learning_rate'"),
+    # A mix naming an unknown language names the method field, like any other plan error.
+    (["--method", "xx:3"], r"rollout planner \(method, .*unknown language 'xx'"),
+    (["--router_context", "qlang,colour"], "router_context: expected fields from"),
 ])
 def test_a_setting_the_trainer_would_reject_names_its_field(flags, message):
     with pytest.raises(ValueError, match=message):
         parse_config(flags)
+
+
+def test_router_context_accepts_a_comma_list_on_the_command_line():
+    assert parse_config(["--router_context", "qlang,task"]).router_context == ["qlang", "task"]
 
 
 def test_a_yaml_key_typo_names_the_file_line_and_the_closest_field(tmp_path):

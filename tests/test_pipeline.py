@@ -40,7 +40,9 @@ def test_train_scores_compares_and_records(tmp_path, data_dir, model_dir, monkey
     assert not transformers_logging.is_progress_bar_enabled()
     # The model card names the base model (TRL's said "fine-tuned version of [None]" for a local model).
     card_text = (tmp_path / "lrpo-run" / "README.md").read_text()
-    assert f"base model `{model_dir}`" in card_text and "None" not in card_text
+    # A local base model is named by its directory and weights digest, and where it was loaded from.
+    assert f"base model `{model_dir.name}@" in card_text and f"loaded from `{model_dir}`" in card_text
+    assert "None" not in card_text
     # Item 19: the GRPO baseline trained in this run is drawn beside this run's curves.
     assert list(curves[-1]) == ["lrpo", "grpo"] and any("reward" in entry for entry in curves[-1]["grpo"])
 

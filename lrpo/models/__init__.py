@@ -1,8 +1,11 @@
 """Models built by the project itself, for offline tests and CPU experiments.
 
-``tiny`` trains a ~1.3M-parameter multilingual model of the synthetic
-``arith`` task in a few minutes on two CPU cores and caches it, so the
-trainer, evaluator and router can be exercised end to end without a download.
+``tiny`` trains a small multilingual model of a synthetic world in minutes on
+two CPU cores and caches it, so the trainer, evaluator and router can be
+exercised end to end without a download: sizes ``default`` (~1.3M parameters,
+the ``arith`` world), ``quick`` (for ``--quick``), ``smoke`` (seconds, for
+tests) and ``arith_cot`` (the ``arith_cot`` world). ``tokenizer`` trains its
+byte-level BPE tokenizer with the chat template and language tags.
 """
 
 from importlib import import_module

@@ -8,6 +8,12 @@ trainer, the evaluator and the lm-eval integration.
 
 Third-party tasks register a ``Task`` subclass (or a factory returning one)
 under the entry-point group ``lrpo.tasks``.
+
+Modules: ``base`` (``Task``, ``Example``), ``registry``, ``data`` (file readers
+whose errors name file:line); the tasks ``mgsm``, ``mmath`` (and PolyMath),
+``xcopa``, ``arith``, ``arith_cot``, ``open_ended``; and how answers are asked
+for and read: ``prompts``, ``answers``, ``numbers``, ``math_answers``,
+``final_number``.
 """
 
 from lrpo.tasks.base import Example, Message, Task

@@ -2,13 +2,15 @@
 
 - ``config``: ``LRPOConfig`` (TRL's GRPOConfig plus the task, planner, router,
   reward and evaluation fields), presets, and parsing a command line into it.
-- ``setup``: from a config to the pieces of a run (languages, router, planner,
-  training rows, reward, trainer), built once per run.
+- ``setup``: from a config to the pieces of a run (router, planner, training
+  set, reward, the model to train), built once per run.
 - ``trl_reward``: the adapter that gives TRL the language-gated task reward.
 - ``trainer``: ``LRPOTrainer``, the three TRL overrides (per-rollout language
   and prompt, router update from the gathered rewards, vLLM server prompts).
 - ``pipeline``: everything after training (scoring, the GRPO baseline,
-  comparison table, leaderboard rows, plots).
+  comparison table, leaderboard rows, plots); ``model_card``: the run's README.
+- ``warmstart``: the SFT warm start that teaches the ``<|out_lang_xx|>`` tags
+  (command line: ``python -m lrpo.warmstart``).
 
 Command line: ``python -m lrpo.train``. Names are imported on first use, so
 ``import lrpo.training.config`` does not import the trainer.

@@ -194,8 +194,9 @@ class LRPOConfig(GRPOConfig):
             raise ValueError(f"gate must be one of {', '.join(GATE_MODES)}, got {self.gate!r}")
         if self.format_weight < 0:
             raise ValueError(f"format_weight must be >= 0, got {self.format_weight}")
-        if isinstance(self.router_context, str):
-            self.router_context = [part.strip() for part in self.router_context.split(",") if part.strip()]
+        # "qlang,task" as well as a YAML or space-separated list (the command line gives a list).
+        contexts = [self.router_context] if isinstance(self.router_context, str) else self.router_context
+        self.router_context = [part.strip() for item in contexts for part in str(item).split(",") if part.strip()]
         unknown = [f for f in self.router_context if f not in CONTEXT_FIELDS]
         if unknown or not self.router_context:
             raise ValueError(f"router_context: expected fields from {', '.join(CONTEXT_FIELDS)}, "
@@ -318,8 +319,9 @@ def check_run_plan(config, task: Task) -> None:
     """Check the settings that need the task's languages — the planner's and the
     router prior's — without building a planner or a router (``LRPOConfig`` calls
     this before any model loads). Raises ValueError naming the fields."""
-    languages = candidate_languages(config, task)
     try:
+        # A mix string is parsed already when the candidates are gathered.
+        languages = candidate_languages(config, task)
         check_plan(config.method, languages, config.num_generations, config.k_on)
     except ValueError as e:
         raise ValueError(f"{PLANNER_FIELDS}: {e}") from None

@@ -38,18 +38,22 @@ from lrpo.evaluation.tables import format_comparison_table
 
 
 def model_label(config, model: str) -> str:
-    """How the model is named on the leaderboard: its id, or the tiny model's cache name
-    and a digest of its weights (``tiny:tiny-arith-a1cafcaf14b2@1f0c9e2a``).
+    """How the model is named on the leaderboard: a hub id as given; a local
+    directory by its name and a digest of its weights (``tiny:`` before the tiny
+    offline model's: ``tiny:tiny-arith-a1cafcaf14b2@57d106f3``).
 
-    The cache name is a hash of the build configuration, but the same configuration
-    trained on another CPU gives other weights (float kernels differ: the default
-    arith model scored bn 8.5 .. ja 44.5 where it was first built, bn 6.0 .. en 52.5 on
-    an AMD EPYC), so the label carries the weights too: runs of different models never
+    A tiny model's cache name is a hash of the build configuration, but the same
+    configuration trained on another CPU gives other weights (float kernels differ:
+    the default arith model scored bn 8.5 .. ja 44.5 where it was first built, bn 6.0
+    .. en 52.5 on an AMD EPYC), and a directory path says nothing on another machine;
+    so a local model's label carries its weights: runs of different models never
     share a leaderboard row or a GRPO baseline.
     """
-    if config.model:
-        return config.model
-    return f"tiny:{Path(model).name}@{weights_digest(Path(model))[:8]}"
+    path = Path(model)
+    if config.model and not path.is_dir():
+        return config.model  # a hub id
+    prefix = "" if config.model else "tiny:"
+    return f"{prefix}{path.resolve().name}@{weights_digest(path)[:8]}"
 
 
 def rollouts_per_step(args, processes: int) -> int:
