@@ -77,9 +77,9 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="bench_trainer_"))
 
-    def lrpo_config(method: str) -> LRPOConfig:
-        return LRPOConfig(**common_settings(str(work / method), args.steps), task="arith", model=args.model,
-                          train_languages=LANGUAGES, train_limit=64, method=method, k_on=2,
+    def lrpo_config(method: str, run: str | None = None) -> LRPOConfig:
+        return LRPOConfig(**common_settings(str(work / (run or method)), args.steps), task="arith",
+                          model=args.model, train_languages=LANGUAGES, train_limit=64, method=method, k_on=2,
                           router_update_every=1)
 
     model = resolve_model(lrpo_config("grpo"))
@@ -114,7 +114,7 @@ def main() -> None:
         median = statistics.median(times[method])
         print(f"{method:<20} {median:>14.4f} {median / base:>15.3f} {statistics.mean(rewards[method]):>12.3f}")
     print("target: lrpo <= 1.02 x plain GRPOTrainer")
-    print(own_work(lrpo_config("lrpo-profiled"), model, base))
+    print(own_work(lrpo_config("lrpo", run="lrpo-profiled"), model, base))
 
 
 # LRPO's own code on the step path: (function name, file fragment).
