@@ -148,3 +148,42 @@ def test_cached_build_is_reused_and_rebuild_retrains(built, cache_dir):
     after = AutoModelForCausalLM.from_pretrained(built).state_dict()
     # Same configuration, same seed: the retrained weights are identical.
     assert all(torch.equal(before[name], after[name]) for name in before)
+
+
+def test_an_interrupted_build_resumes_to_the_same_weights(tmp_path, monkeypatch):
+    """Issue 14 item 16: a build stopped part-way continues from its last saved state
+    and writes exactly the weights an uninterrupted build writes."""
+    from safetensors.torch import load_file
+
+    import lrpo.models.tiny as tiny
+
+    config = TinyModelConfig.smoke()
+    whole = tiny.build_tiny_model(config, cache_dir=tmp_path / "whole", progress=False)
+
+    monkeypatch.setattr(tiny, "CHECKPOINT_EVERY", 20)
+    real_loss = tiny._target_loss
+    calls = []
+
+    def interrupted_at_step_50(model, inputs):
+        calls.append(1)
+        if len(calls) == 50:
+            raise KeyboardInterrupt  # as Ctrl-C would, in the middle of step 50
+        return real_loss(model, inputs)
+
+    monkeypatch.setattr(tiny, "_target_loss", interrupted_at_step_50)
+    with pytest.raises(KeyboardInterrupt):
+        tiny.build_tiny_model(config, cache_dir=tmp_path / "resumed", progress=False)
+    target = tiny.model_dir(config, tmp_path / "resumed")
+    partial = target.parent / f".{target.name}.partial"
+    assert (partial / "state.pt").is_file() and not target.exists()
+
+    resumed_steps = []
+    monkeypatch.setattr(tiny, "_target_loss",
+                        lambda model, inputs: resumed_steps.append(1) or real_loss(model, inputs))
+    resumed = tiny.build_tiny_model(config, cache_dir=tmp_path / "resumed", progress=False)
+    total = tiny.read_build_info(resumed)["steps"]
+    assert len(resumed_steps) == total - 40  # the state saved after step 40 was the last before the stop
+    assert not partial.exists()
+    expected, got = load_file(whole / "model.safetensors"), load_file(resumed / "model.safetensors")
+    assert expected.keys() == got.keys()
+    assert all(torch.equal(expected[name], got[name]) for name in expected)

@@ -53,6 +53,7 @@ from pathlib import Path
 import torch
 
 from lrpo.languages import get_language
+from lrpo.models.build_checkpoint import CHECKPOINT_EVERY, BuildCheckpoint
 from lrpo.models.tokenizer import END, train_tokenizer
 from lrpo.tasks.arith import ArithTask
 from lrpo.tasks.arith_cot import ArithCotTask
@@ -358,17 +359,26 @@ def _target_loss(model, inputs: dict[str, torch.Tensor]) -> torch.Tensor:
     return torch.nn.functional.cross_entropy(logits.float(), labels[predicted])
 
 
-def _train(model, batches, pad_id: int, config: TinyModelConfig, progress: bool) -> list[float]:
+def _train(model, batches, pad_id: int, config: TinyModelConfig, progress: bool,
+           checkpoint: BuildCheckpoint) -> list[float]:
+    """Train on ``batches``, continuing from ``checkpoint`` when it holds this
+    configuration's state and saving to it every ``CHECKPOINT_EVERY`` steps; the
+    progress bar gives the ETA. Returns the loss of every step."""
+    from tqdm.auto import tqdm
+
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, betas=(0.9, 0.95),
                                   weight_decay=config.weight_decay)
     model.train()
-    losses = []
+    start, losses, seen = checkpoint.load(model, optimizer) or (0, [], 0)
+    if start:
+        _log(progress, f"  resuming an interrupted build at step {start}/{len(batches)}")
     started = time.perf_counter()
-    seen = 0
-    for step, batch in enumerate(batches):
+    bar = tqdm(total=len(batches), initial=start, unit="step", desc="  training", disable=not progress,
+               file=sys.stderr)
+    for step in range(start, len(batches)):
         for group in optimizer.param_groups:
             group["lr"] = _learning_rate(step, len(batches), config)
-        inputs = _collate(batch, pad_id)
+        inputs = _collate(batches[step], pad_id)
         loss = _target_loss(model, inputs)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -376,11 +386,14 @@ def _train(model, batches, pad_id: int, config: TinyModelConfig, progress: bool)
         optimizer.step()
         losses.append(loss.item())
         seen += int(inputs["attention_mask"].sum())
-        if progress and ((step + 1) % 100 == 0 or step + 1 == len(batches)):
-            elapsed = time.perf_counter() - started
-            recent = sum(losses[-100:]) / len(losses[-100:])
-            _log(progress, f"  step {step + 1}/{len(batches)}  tokens {seen:,}  loss {recent:.3f}  "
-                           f"{seen / elapsed:,.0f} tok/s")
+        bar.update(1)
+        if (step + 1) % 100 == 0 or step + 1 == len(batches):
+            recent = losses[-100:]
+            bar.set_postfix(loss=f"{sum(recent) / len(recent):.3f}",
+                            tok_s=f"{seen / max(time.perf_counter() - started, 1e-9):,.0f}", refresh=False)
+        if (step + 1) % CHECKPOINT_EVERY == 0 and step + 1 < len(batches):
+            checkpoint.save(step + 1, model, optimizer, losses, seen)
+    bar.close()
     model.eval()
     return losses
 
@@ -423,7 +436,8 @@ def _build(config: TinyModelConfig, target: Path, progress: bool) -> Path:
     model = _new_model(config, tokenizer)
     n_params = sum(p.numel() for p in model.parameters())
     batches = _batches(items, config.batch_size, random.Random(f"tiny-batches-{config.seed}"))
-    losses = _train(model, batches, tokenizer.pad_token_id, config, progress)
+    checkpoint = BuildCheckpoint(target, config.fingerprint())
+    losses = _train(model, batches, tokenizer.pad_token_id, config, progress, checkpoint)
     tail = losses[-50:]
 
     staging = target.parent / f".{target.name}.{os.getpid()}.tmp"
@@ -454,6 +468,7 @@ def _build(config: TinyModelConfig, target: Path, progress: bool) -> Path:
     if target.exists():
         shutil.rmtree(target)
     staging.rename(target)
+    checkpoint.clear()
     _log(progress, f"  done in {info['wall_time_seconds']}s: {n_params:,} parameters, final loss "
                    f"{info['final_train_loss']:.3f} -> {target}")
     return target
