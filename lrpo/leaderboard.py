@@ -3,6 +3,7 @@
     python -m lrpo.leaderboard render mgsm              # re-render leaderboards/mgsm.md from mgsm.csv
     python -m lrpo.leaderboard append runs/x/scorecard.json --rollout-budget 6400   # into runs/leaderboards/
     python -m lrpo.leaderboard import-lm-eval runs/lm-eval     # lm_eval's results_*.json of lrpo_* tasks
+    python -m lrpo.leaderboard import-lm-eval runs/gmmlu --scorecard-dir runs/x/benchmarks --no-leaderboard
     python -m lrpo.leaderboard migrate leaderboards/arith.csv --response-lang same --cue instruction
 
 ``render`` works on the committed ``leaderboards/`` by default; ``append`` and
@@ -22,7 +23,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lrpo.evaluation.leaderboard import DEFAULT_DIR, USER_DIR, append_scorecard, migrate, render
-from lrpo.evaluation.lm_eval_import import LM_EVAL_METHOD, import_lm_eval
+from lrpo.evaluation.lm_eval_import import LM_EVAL_METHOD, import_lm_eval, write_lm_eval_scorecards
 
 BUDGET_HELP = "rollouts generated in training, in total (per step x steps); omit for an untrained model"
 
@@ -48,8 +49,19 @@ def _migrate_command(args) -> int:
 
 
 def _import_lm_eval_command(args) -> int:
+    seen = [code for value in args.seen_languages for code in value.split(",") if code] if args.seen_languages \
+        else None
+    if args.scorecard_dir:
+        for path in write_lm_eval_scorecards(args.results_dir, args.scorecard_dir, seen_languages=seen,
+                                             method=args.method, data_label=args.data_label):
+            print(f"scorecard: {path}")
+    elif args.no_leaderboard:
+        raise SystemExit("import-lm-eval: --no-leaderboard writes nothing without --scorecard-dir")
+    if args.no_leaderboard:
+        return 0
     for run_id, path in import_lm_eval(args.results_dir, args.dir, method=args.method,
-                                       rollout_budget=args.rollout_budget, model_label=args.model_label):
+                                       rollout_budget=args.rollout_budget, model_label=args.model_label,
+                                       seen_languages=seen):
         print(f"{run_id}: {path}" if path else f"{run_id}: already on the leaderboard, skipped")
     return 0
 
@@ -74,12 +86,24 @@ def build_parser() -> argparse.ArgumentParser:
     append_parser.add_argument("--model-label", default=None, help="model name to list instead of the path")
     append_parser.set_defaults(func=_append_command)
 
-    import_parser = commands.add_parser("import-lm-eval", help="append the lrpo_* results of lm_eval runs")
+    import_parser = commands.add_parser(
+        "import-lm-eval", help="append the results of lm_eval runs (lrpo_* tasks, global_mmlu_<code>, "
+                               "include_base_44_<language>); optionally write them as scorecards")
     import_parser.add_argument("results_dir", help="lm_eval --output_path (results_*.json searched recursively)")
     import_parser.add_argument("--dir", default=USER_DIR, help=f"leaderboard directory (default: {USER_DIR})")
     import_parser.add_argument("--method", default=LM_EVAL_METHOD, help="method to list the runs under")
     import_parser.add_argument("--rollout-budget", type=int, default=None, help=BUDGET_HELP)
     import_parser.add_argument("--model-label", default=None, help="model name to list instead of the path")
+    import_parser.add_argument("--seen-languages", nargs="+", default=None,
+                               help="languages trained on (space- or comma-separated); the paper's rule is its "
+                                    "15 router candidates, the default for global_mmlu / include (lrpo_*: "
+                                    "unknown)")
+    import_parser.add_argument("--scorecard-dir", default=None,
+                               help="also write each (task, split) as DIR/<task>[-<split>]/scorecard.json")
+    import_parser.add_argument("--data-label", default=None,
+                               help="what the benchmark data were (e.g. 'mGSM-v2 (DIR)'), kept in the scorecards")
+    import_parser.add_argument("--no-leaderboard", action="store_true",
+                               help="with --scorecard-dir: write the scorecards only, append nothing")
     import_parser.set_defaults(func=_import_lm_eval_command)
 
     migrate_parser = commands.add_parser("migrate", help="add the columns of the current schema to an older CSV")

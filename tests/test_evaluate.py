@@ -19,9 +19,10 @@ from tests.test_lid import SENTENCES
 from tests.tiny_model import build_random_tiny_model
 
 SAMPLE_FIELDS = {"id", "lang", "response_lang", "prompt", "response", "extracted", "gold", "detected_lang",
-                 "detected_prob", "fidelity", "correct"}
+                 "detected_prob", "fidelity", "line_fidelity", "code_switched", "response_tokens", "correct"}
 SCORECARD_KEYS = {"task", "split", "model", "method", "seed", "n_per_language", "per_language", "average",
                   "seen_average", "unseen_average", "worst_language", "fidelity_average", "consistency",
+                  "line_fidelity_average", "code_switching_average", "response_tokens_average",
                   "baseline", "ci95"}
 
 
@@ -69,6 +70,9 @@ def test_cli_evaluates_every_mgsm_language_and_writes_the_three_files(tiny_model
         assert sample["response_lang"] == sample["lang"]
         assert sample["prompt"][-1]["role"] == "user" and isinstance(sample["response"], str)
         assert isinstance(sample["correct"], bool)
+        # The generator's own count of the tokens it generated, at most the budget of 8.
+        assert isinstance(sample["response_tokens"], int) and 0 <= sample["response_tokens"] <= 8
+        assert sample["line_fidelity"] in (0.0, 1.0) and sample["line_fidelity"] <= sample["fidelity"]
     assert {(s["id"], s["lang"]) for s in samples} == {(f"mgsm-{i}", lang) for i in range(2)
                                                        for lang in MGSM_LANGUAGES}
     # The scorecard is the summary of exactly these samples.
@@ -136,8 +140,10 @@ def test_evaluate_asks_for_english_when_told_and_gates_on_english(mgsm, examples
     card = evaluate(mgsm, generator, langs=["de", "ja"], response_lang="en", limit=2, data_dir=data_dir,
                     output_dir=tmp_path, seen_languages=["de"], progress=False)
     assert all("Answer in English." in c[-1]["content"] for c in generator.conversations)
-    assert card["per_language"] == {"de": {"accuracy": 1.0, "fidelity": 1.0, "n": 2},
-                                    "ja": {"accuracy": 1.0, "fidelity": 1.0, "n": 2}}
+    # AnswerKey keeps no token counts and has no tokenizer: response tokens are unknown.
+    in_english = {"accuracy": 1.0, "fidelity": 1.0, "line_fidelity": 1.0, "code_switching": 0.0,
+                  "response_tokens": None, "n": 2}
+    assert card["per_language"] == {"de": in_english, "ja": in_english}
     assert card["model"] == "answer-key" and card["response_lang"] == "en"
     samples = [json.loads(line) for line in (tmp_path / "samples.jsonl").read_text().splitlines()]
     assert {s["response_lang"] for s in samples} == {"en"} and {s["detected_lang"] for s in samples} == {"en"}

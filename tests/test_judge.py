@@ -173,7 +173,8 @@ def test_a_sample_the_judge_cannot_score_is_counted_not_zeroed(tmp_path):
         assert run_judge(tmp_path, server, samples, "care", extra=("--max-attempts", "3")) == 1
         assert server.requests == 1 + 3
     card = json.loads((tmp_path / "judged" / "scorecard.json").read_text())
-    assert card["per_language"]["de"] == {"accuracy": pytest.approx(0.8), "fidelity": 1.0, "n": 1}
+    assert card["per_language"]["de"] == {"accuracy": pytest.approx(0.8), "fidelity": 1.0, "line_fidelity": None,
+                                          "code_switching": None, "response_tokens": None, "n": 1}
     assert card["judge"]["failed"] == 1 and card["judge"]["failures"][0]["id"] == "oe-2"
     assert "malformed" in card["judge"]["failures"][0]["error"]
     judged = [json.loads(line) for line in (tmp_path / "judged" / "samples.jsonl").open()]

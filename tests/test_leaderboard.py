@@ -148,17 +148,17 @@ def write_csv(path, text: str):
 
 
 HEADER = ",".join(COLUMNS)
-GOOD_ROW = "r1,mgsm,tiny,grpo,0,8,de,0.5,1.0,20,abc,2026-01-01,test,1,same,instruction,"
+GOOD_ROW = "r1,mgsm,tiny,grpo,0,8,de,0.5,1.0,20,abc,2026-01-01,test,1,same,instruction,,,,"
 
 
 @pytest.mark.parametrize("text, message", [
     ("model,score\ntiny,0.5\n", r"mgsm\.csv:1: not a leaderboard header"),
-    (f"{HEADER}\n{GOOD_ROW}\nr2,mgsm,tiny,grpo,0,8,en,high,1.0,20,abc,2026-01-01,test,1,same,instruction,\n",
+    (f"{HEADER}\n{GOOD_ROW}\nr2,mgsm,tiny,grpo,0,8,en,high,1.0,20,abc,2026-01-01,test,1,same,instruction,,,,\n",
      r"mgsm\.csv:3: column 'accuracy' must be a number"),
-    (f"{HEADER}\n{GOOD_ROW}\nr2,mgsm,tiny,grpo,0,8,en,1.5,1.0,20,abc,2026-01-01,test,1,same,instruction,\n",
+    (f"{HEADER}\n{GOOD_ROW}\nr2,mgsm,tiny,grpo,0,8,en,1.5,1.0,20,abc,2026-01-01,test,1,same,instruction,,,,\n",
      r"mgsm\.csv:3: column 'accuracy' must be a number in \[0, 1\]"),
-    (f"{HEADER}\nr2,mgsm,tiny,grpo,0,8,en,0.5\n", r"mgsm\.csv:2: expected 17 fields, got 8"),
-    (f"{HEADER}\nr2,mgsm,tiny,grpo,zero,8,en,0.5,1.0,20,abc,2026-01-01,test,1,same,instruction,\n",
+    (f"{HEADER}\nr2,mgsm,tiny,grpo,0,8,en,0.5\n", r"mgsm\.csv:2: expected 20 fields, got 8"),
+    (f"{HEADER}\nr2,mgsm,tiny,grpo,zero,8,en,0.5,1.0,20,abc,2026-01-01,test,1,same,instruction,,,,\n",
      r"mgsm\.csv:2: column 'seed' must be an integer"),
     (f"{HEADER}\n{GOOD_ROW}\n{GOOD_ROW}\n", r"mgsm\.csv:3: run 'r1' lists language 'de' twice"),
     (f'{HEADER}\n"r1,mgsm\n', r"mgsm\.csv:\d+: "),
@@ -230,7 +230,7 @@ def test_a_previous_schema_csv_is_migrated_keeping_every_value(tmp_path):
     with pytest.raises(ValueError, match="previous schema.*python -m lrpo.leaderboard migrate"):
         read_rows(path)
     assert main(["migrate", str(path), "--response-lang", "same", "--cue", "instruction"]) == 0
-    assert path.read_text().splitlines() == [HEADER, old_row + ",same,instruction,"]
+    assert path.read_text().splitlines() == [HEADER, old_row + ",same,instruction,,,,"]
     assert markdown_path("mgsm", tmp_path).is_file()
     with pytest.raises(ValueError, match="not a leaderboard of the previous schema"):
         main(["migrate", str(path), "--response-lang", "same", "--cue", "instruction"])

@@ -141,8 +141,10 @@ def test_process_results_scores_responses_and_extracted_answers(data_dir):
     doc = hooks.doc_rows([example], "mgsm")[0]
     assert hooks.example(doc) == example and hooks.example(doc).meta == example.meta
     right = f"{example.question}\nDie Antwort lautet {example.answer}."
-    assert hooks.process_results(doc, [right]) == {"accuracy": 1.0, "fidelity": 1.0}
-    assert hooks.process_results(doc, ["The answer is 7."]) == {"accuracy": 0.0, "fidelity": 0.0}
+    assert hooks.process_results(doc, [right]) == {"accuracy": 1.0, "fidelity": 1.0, "line_fidelity": 1.0,
+                                                   "code_switching": 0.0}
+    assert hooks.process_results(doc, ["The answer is 7."]) == {"accuracy": 0.0, "fidelity": 0.0,
+                                                                "line_fidelity": 0.0, "code_switching": 0.0}
     extracted = hooks.mark_flexible_extract([f"{example.answer}.", "7"], [doc, doc])
     assert [hooks.process_results(doc, [answer]) for answer in extracted] == [{"exact_match": 1.0},
                                                                               {"exact_match": 0.0}]
@@ -222,7 +224,8 @@ def test_cli_results_hold_every_subtask_and_the_group(cli_run):
     rows = _metric_rows(results)
     assert set(rows) == {"lrpo_mgsm", *SUBTASKS["lrpo_mgsm"]}
     assert results["group_subtasks"]["lrpo_mgsm"] == SUBTASKS["lrpo_mgsm"]
-    metrics = {"accuracy,none", "fidelity,none", "exact_match,flexible-extract"}
+    metrics = {"accuracy,none", "fidelity,none", "line_fidelity,none", "code_switching,none",
+               "exact_match,flexible-extract"}
     for name in SUBTASKS["lrpo_mgsm"]:
         assert set(rows[name]) == metrics
         assert results["n-samples"][name]["effective"] == 2
@@ -248,6 +251,8 @@ def test_lm_eval_and_lrpo_evaluate_give_identical_responses_and_scores(cli_run, 
         assert theirs[key]["resps"] == [[sample["response"]]], key
         assert theirs[key]["accuracy"] == float(sample["correct"]), key
         assert theirs[key]["fidelity"] == sample["fidelity"], key
+        assert theirs[key]["line_fidelity"] == sample["line_fidelity"], key
+        assert theirs[key]["code_switching"] == sample["code_switched"], key
     responses = [sample["response"] for sample in ours.values()]
     # Not vacuous: the model writes text, different for different prompts.
     assert sum(bool(response.strip()) for response in responses) >= 18 and len(set(responses)) >= 18
@@ -255,6 +260,8 @@ def test_lm_eval_and_lrpo_evaluate_give_identical_responses_and_scores(cli_run, 
     for lang, stats in card["per_language"].items():
         assert rows[f"lrpo_mgsm_{lang}"]["accuracy,none"] == stats["accuracy"]
         assert rows[f"lrpo_mgsm_{lang}"]["fidelity,none"] == stats["fidelity"]
+        assert rows[f"lrpo_mgsm_{lang}"]["line_fidelity,none"] == stats["line_fidelity"]
+        assert rows[f"lrpo_mgsm_{lang}"]["code_switching,none"] == stats["code_switching"]
 
 
 def test_lm_eval_prompt_tokens_are_lrpo_evaluates(cli_run, tiny_model, data_dir):
@@ -280,6 +287,8 @@ def test_import_lm_eval_appends_each_language_once(cli_run, tiny_model, tmp_path
             "mgsm", "test", "lm-eval", "tiny", 2)
         assert row["accuracy"] == results[f"lrpo_mgsm_{row['language']}"]["accuracy,none"]
         assert row["fidelity"] == results[f"lrpo_mgsm_{row['language']}"]["fidelity,none"]
+        assert row["line_fidelity"] == results[f"lrpo_mgsm_{row['language']}"]["line_fidelity,none"]
+        assert row["response_tokens"] is None  # lm-eval reports no token counts
     assert (board / "mgsm.md").is_file()
     # Importing the same directory again adds nothing; without a label the model is the path.
     assert leaderboard_main(["import-lm-eval", str(cli_run), "--dir", str(board)]) == 0
@@ -303,21 +312,30 @@ def test_oracle_scores_one_on_every_subtask_of_every_group(task_manager):
     rows = _metric_rows(results)
     expected = {name for names in SUBTASKS.values() for name in names} | set(SUBTASKS) | {"lrpo_polymath"}
     assert set(rows) == expected
+    generative = {"accuracy,none", "fidelity,none", "line_fidelity,none", "code_switching,none"}
+    line_level = {"line_fidelity,none", "code_switching,none"}
     for name, metrics in rows.items():
-        assert metrics and all(value == 1.0 for value in metrics.values()), (name, metrics)
+        assert metrics and all(value == 1.0 for key, value in metrics.items() if key not in line_level), (
+            name, metrics)
+        # No right answer in its own language switches language, except where the oracle restates a
+        # question holding an Asymptote diagram ([asy] code, PolyMath and MMATH): its lines are code.
+        if not name.startswith(("lrpo_polymath", "lrpo_mmath")) and line_level <= set(metrics):
+            assert (metrics["line_fidelity,none"], metrics["code_switching,none"]) == (1.0, 0.0), name
         if name.startswith("lrpo_mgsm"):
-            assert set(metrics) == {"accuracy,none", "fidelity,none", "exact_match,flexible-extract"}
+            assert set(metrics) == generative | {"exact_match,flexible-extract"}
         elif name.startswith("lrpo_xcopa_ll"):
             assert set(metrics) == {"acc,none", "acc_norm,none"}
         else:
-            assert set(metrics) == {"accuracy,none", "fidelity,none"}
+            assert set(metrics) == generative
     assert all(results["n-samples"][name]["effective"] == 3 for name in SUBTASKS["lrpo_xcopa_ll"])
     # What import-lm-eval makes of them: one scorecard per task and split, every language.
     cards = {(card["task"], card["split"]): card for card in lm_eval_scorecards(results)}
     assert set(cards) == {("mgsm", "test"), ("mmath", "test"), ("xcopa", "test"), ("xcopa", LOGLIKELIHOOD_SPLIT),
                           *(("polymath", level) for level in POLYMATH_LEVELS)}
     assert set(cards["polymath", "top"]["per_language"]) == set(POLYMATH_LANGUAGES)
-    assert cards["xcopa", LOGLIKELIHOOD_SPLIT]["per_language"]["qu"] == {"accuracy": 1.0, "fidelity": None, "n": 3}
+    assert cards["xcopa", LOGLIKELIHOOD_SPLIT]["per_language"]["qu"] == {
+        "accuracy": 1.0, "fidelity": None, "line_fidelity": None, "code_switching": None, "response_tokens": None,
+        "n": 3}
 
 
 @pytest.mark.parametrize("task, group", [("mgsm", "lrpo_mgsm"), ("xcopa", "lrpo_xcopa"), ("mmath", "lrpo_mmath")])
@@ -333,5 +351,7 @@ def test_lm_eval_and_lrpo_evaluate_score_the_same_answers_alike(task, group, tas
     for lang, stats in card["per_language"].items():
         assert rows[f"{group}_{lang}"]["accuracy,none"] == pytest.approx(stats["accuracy"]), lang
         assert rows[f"{group}_{lang}"]["fidelity,none"] == pytest.approx(stats["fidelity"]), lang
+        assert rows[f"{group}_{lang}"]["line_fidelity,none"] == pytest.approx(stats["line_fidelity"]), lang
+        assert rows[f"{group}_{lang}"]["code_switching,none"] == pytest.approx(stats["code_switching"]), lang
     values = [stats[key] for stats in card["per_language"].values() for key in ("accuracy", "fidelity")]
     assert any(0.0 < value < 1.0 for value in values)

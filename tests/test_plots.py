@@ -243,3 +243,30 @@ def test_training_curves_smooth_compare_with_grpo_and_drop_a_duplicated_panel(ma
     # Where accuracy differs from the reward (the language gate at work), both panels stay.
     plot_training_curves(LOG_HISTORY, tmp_path / "single.png")
     assert [axis.get_title() for axis in drawn["single.png"].axes] == ["reward", "accuracy", "fidelity"]
+
+
+# Issue 15: a similarity run's figures
+
+SIMILARITY_HISTORY = [{"step": s, "reward": 0.5 + 0.01 * s, "reward/similarity": 0.6 + 0.01 * s,
+                       "reward/fidelity": 0.8} for s in range(1, 4)]
+
+
+def test_a_similarity_run_has_a_similarity_panel_and_bars_named_by_its_metric(matplotlib_installed, drawn,
+                                                                             tmp_path):
+    from lrpo.evaluation.plots import scores_label, training_panels
+
+    series, panels, duplicated = training_panels(SIMILARITY_HISTORY)
+    assert panels == ["reward", "similarity", "fidelity"] and not duplicated
+    assert series[""]["similarity"] == ([1, 2, 3], [0.61, 0.62, 0.63])
+    plot_training_curves(SIMILARITY_HISTORY, tmp_path / "training_curves.png")
+    assert [axis.get_title() for axis in drawn["training_curves.png"].axes] == ["reward", "similarity", "fidelity"]
+
+    cards = {label: {**card, "metric": "similarity", "metric_kind": "continuous"}
+             for label, card in SCORECARDS.items()}
+    assert scores_label(cards) == "similarity" and scores_label(SCORECARDS) == "accuracy"
+    plot_language_bars(cards, tmp_path / "accuracy_by_language.png")
+    axis = drawn["accuracy_by_language.png"].axes[0]
+    assert axis.get_ylabel() == "similarity (95% interval)"
+    assert axis.get_title().startswith("similarity per language")
+    with pytest.raises(ValueError, match="different metrics together: accuracy, similarity"):
+        plot_language_bars({"base": SCORECARDS["base"], "lrpo": cards["LRPO"]}, tmp_path / "mixed.png")

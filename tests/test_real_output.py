@@ -108,6 +108,27 @@ OURS = [
     (16, "mgsm", "en", "2", "AZYUK2A", 0),
     (17, "mmath", "en", "12", "Answer: the total number of ways is $12$.", 1),
     (17, "polymath", "de", "34", "Die Antwort lautet: Das größte $n$ ist 34.", 1),
+    # Math-Verify's own cases (benchmarks/data/math_verify_cases.jsonl), in other wording and languages.
+    (2, "polymath", "en", "$(2, 2), (6, 2)$", "The solutions are $$\\boxed{(2, 2)} \\quad \\text{and} \\quad "
+                                             "\\boxed{(6, 2)}$$", 1),
+    (2, "mmath", "en", "$x=-1, 4$", "Hence $x = \\boxed{-1} \\quad \\text{or} \\quad x = \\boxed{4}$.", 1),
+    (2, "polymath", "de", "$2, 5$", "Die Antwort lautet $\\boxed{2} \\quad \\text{und} \\quad \\boxed{5}$.", 1),
+    (2, "polymath", "en", "$y_1=3, y_2=5$", "So \\( y_1 = \\boxed{3} \\) and \\( y_2 = \\boxed{5} \\).", 1),
+    (2, "mmath", "en", "$1, 3$", "We get $\\boxed{1} \\text{ for part (a) and } \\boxed{3}$.", 1),
+    (2, "mmath", "en", "$1, 2$", "$\\boxed{1}$ \\text{would be wrong; } $\\boxed{2}$", 0),
+    (2, "mmath", "en", "$6, 8$", "The sides are $\\boxed{6 \\text{ and } 8}$.", 1),
+    (2, "polymath", "fr", "$3, 4$", "La réponse est $\\boxed{3 \\text{ et } 4}$.", 1),
+    (15, "mmath", "en", "15", "The area is $\\boxed{15\\mbox{ cm}^2}$.", 1),
+    (15, "mmath", "en", "2", "The area is $\\boxed{15\\mbox{ cm}^2}$.", 0),
+    (16, "mmath", "en", "$\\frac{2}{3}$", "So the probability that Alice wins the game is 2/3.", 1),
+    (16, "mmath", "en", "12", "Since $d = \\frac{90}{n}$ must be an integer, there are 12 such sequences.", 1),
+    (16, "mmath", "en", "$\\frac{10}{9}$", "Answer $ \\frac{1}{2} \\$ = \\frac{10}{9} $", 1),
+    (16, "mmath", "en", "5", "It costs \\$5 in all", 1),
+    (16, "mmath", "en", "15", "The area of the triangle is $15$ cm^2", 1),
+    (17, "mmath", "en", "$\\frac{2}{3}$", "Final Answer: The probability is 2/3.", 1),
+    (17, "mmath", "es", "$\\frac{3}{4}$", "La respuesta es: la probabilidad vale 3/4.", 1),
+    (17, "mmath", "en", "1024", "Final Answer: The number of subsets is 2^10.", 1),
+    (2, "mmath", "en", "$1, 2$", "\\begin{cases} x = \\boxed{1} \\\\ y = \\boxed{2} \\end{cases}", 1),
 ]
 
 

@@ -7,7 +7,10 @@ from the cache.
 """
 
 import importlib.util
+import json
 import os
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,11 +18,15 @@ from pathlib import Path
 import pytest
 import torch
 
+from lrpo.evaluation.leaderboard import read_rows
+from lrpo.evaluation.lm_eval_import import language_averages
 from lrpo.evaluation.run_cache import run_key
 from lrpo.evaluation.tables import replace_section
+from lrpo.leaderboard import main as leaderboard_main
 from lrpo.tasks import get_task
 from lrpo.training import pipeline
 from lrpo.training.config import parse_config
+from tests.test_lm_eval_import import global_mmlu_results, include_results
 from tests.tiny_model import build_random_tiny_model
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -56,7 +63,7 @@ def random_model(tmp_path_factory) -> str:
 
 def test_every_paper_method_a_row_names_is_in_the_papers_tables():
     methods = {(int(r["table"]), r["method"]) for r in reproduce.load_paper_results()}
-    for table in reproduce.TABLES.values():
+    for table in [*reproduce.TABLES.values(), *reproduce.OPEN_TABLES.values()]:
         for row in table.rows:
             if row.paper_method is not None:
                 assert (table.number, row.paper_method) in methods or (1, row.paper_method) in methods, row
@@ -87,9 +94,9 @@ def test_router_variants_are_listed_apart_on_the_leaderboard():
     assert "lrpo[router_algorithm=ucb]" in methods
 
 
-def test_paper_dry_run_runs_offline_and_names_every_row():
+def test_mgsm_trained_dry_run_runs_offline_and_names_every_row():
     done = subprocess.run([sys.executable, "benchmarks/reproduce.py", "--table", "2", "--scale", "paper",
-                           "--dry-run"], capture_output=True, text=True, cwd=REPO_ROOT,
+                           "--train-task", "mgsm", "--dry-run"], capture_output=True, text=True, cwd=REPO_ROOT,
                           env={**os.environ, **OFFLINE}, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     plan = done.stdout
@@ -104,8 +111,9 @@ def test_paper_dry_run_runs_offline_and_names_every_row():
 
 
 @pytest.mark.parametrize("number", [1, 4])
-def test_paper_dry_run_of_the_other_tables(number, capsys):
-    assert reproduce.main(["--table", str(number), "--scale", "paper", "--dry-run", "--seeds", "1"]) == 0
+def test_mgsm_trained_dry_run_of_the_other_tables(number, capsys):
+    assert reproduce.main(["--table", str(number), "--scale", "paper", "--train-task", "mgsm", "--dry-run",
+                           "--seeds", "1"]) == 0
     plan = capsys.readouterr().out
     for key in EXPECTED_ROWS[number]:
         assert f"\nrow {key} (" in plan, key
@@ -132,6 +140,227 @@ def test_tiny_dry_run_of_table_4_validates_the_ablations(capsys):
 def test_paper_scale_without_a_gpu_says_so(capsys):
     assert reproduce.main(["--table", "1", "--scale", "paper"]) == 2
     assert "no CUDA GPU" in capsys.readouterr().err
+
+
+# The paper scale on open-ended data (benchmarks/paper_scale.py): every table and backbone
+
+OPEN_ROWS = {
+    1: ["base", "grpo", "lrpo"],
+    2: ["base", "grpo", "input-dominant", "en-dominant", "uniform", "lrpo"],
+    4: EXPECTED_ROWS[4],
+    5: ["base", "warm-start", "grpo", "lrpo", "lrpo-zero", "input-dominant", "input-dominant-zero"],
+    7: ["base", "quantile", "lrpo"],
+}
+BENCHMARK_LINES = ("care: python -m lrpo.judge", "care_pro: python -m lrpo.judge",
+                   "mgsm_v2: python -m lrpo.evaluation.lm_eval_tasks.cli", "global_mmlu_lite: python -m lm_eval",
+                   "include_lite: python -m lm_eval")
+# (table, backbone) -> a cell of the paper's that the plan must print: Table 1 for every backbone, the others for
+# Qwen2.5-1.5B only (the paper runs them on it alone).
+PAPER_CELLS = {(1, "qwen2.5-1.5b"): "| 52.51 |", (1, "llama3.2-1b"): "| 22.29 |", (1, "gemma3-4b"): "| 46.89 |",
+               (2, "qwen2.5-1.5b"): "| 31.89 |", (4, "qwen2.5-1.5b"): "| 31.48 |",
+               (5, "qwen2.5-1.5b"): "| 30.44 |", (7, "qwen2.5-1.5b"): "| 31.92 |"}
+
+
+def test_open_tables_hold_the_papers_rows():
+    tables = reproduce.OPEN_TABLES
+    assert {number: [row.key for row in table.rows] for number, table in tables.items()} == OPEN_ROWS
+    # The rows the paper warm-starts (its Table 1 LRPO is Table 5's warm-started one; Table 2's input-dominant
+    # mix is Table 5's LRPO-Fixed), and the ones it does not.
+    warm = {(number, row.key) for number, table in reproduce.OPEN_TABLES.items() for row in table.rows
+            if row.warm_start}
+    assert {(1, "lrpo"), (2, "input-dominant"), (4, "no-annealing"), (5, "warm-start"), (5, "input-dominant"),
+            (7, "quantile"), (7, "lrpo")} <= warm
+    assert not warm & {(1, "grpo"), (5, "lrpo-zero"), (5, "input-dominant-zero"), (5, "base")}
+    # A run shared by two tables is one run (same key, method, flags and start): trained once.
+    mix, fixed = tables[2].rows[2], tables[5].rows[5]
+    assert (mix.key, mix.argv(), mix.warm_start) == (fixed.key, fixed.argv(), fixed.warm_start)
+    assert (mix.paper_method, fixed.paper_method) == ("Input-dominant", "LRPO-Fixed")
+
+
+@pytest.mark.parametrize("backbone", ["qwen2.5-1.5b", "llama3.2-1b", "gemma3-4b"])
+@pytest.mark.parametrize("number", sorted(OPEN_ROWS))
+def test_open_ended_dry_run_of_every_table_and_backbone(number, backbone, capsys, monkeypatch):
+    monkeypatch.delenv("LRPO_DATA_DIR", raising=False)
+    assert reproduce.main(["--table", str(number), "--scale", "paper", "--backbone", backbone, "--dry-run",
+                           "--seeds", "2"]) == 0
+    plan = capsys.readouterr().out
+    hub_id = reproduce.paper_scale.BACKBONES[backbone].hub_id
+    table = reproduce.OPEN_TABLES[number]
+    for row in table.rows:
+        assert f"\nrow {row.key} (" in plan, row.key
+    launches = [line for line in plan.splitlines() if line.startswith("  seed ")]
+    assert len(launches) == 2 * sum(row.method is not None for row in table.rows)
+    assert all("-m lrpo.train --config paper-open" in line and "--bf16" not in line for line in launches)
+    warm_launches = [line for line in launches if "--language_cue tag" in line]
+    assert all("/warmstart-" in line for line in warm_launches)
+    assert len(warm_launches) == 2 * sum(row.warm_start and row.method is not None for row in table.rows)
+    assert ("python -m lrpo.warmstart --model " + hub_id in plan) == any(row.warm_start for row in table.rows)
+    # Every model evaluated once on each of the five benchmarks.
+    models = len(launches) + sum(row.method is None for row in table.rows)
+    for line in BENCHMARK_LINES:
+        assert sum(text.strip().startswith(line) for text in plan.splitlines()) == models, line
+    assert (f"pretrained={hub_id}," in plan) == (table.rows[0].key == "base")  # Table 4 has no base row
+    assert "--seen-languages ar de en es fr id it ja ko nl pl pt ru vi zh" in plan
+    # Checks and the compute plan.
+    assert "missing extras: " in plan and "missing data: training records" in plan
+    assert "GPU-hours:" in plan and "ASSUMED, not measured" in plan
+    if number == 7:
+        assert "missing data: quantile calibration table" in plan and "python -m lrpo.calibrate" in plan
+    # The paper's numbers for the rows; tables 2, 4, 5, 7 exist for Qwen2.5-1.5B only.
+    expected = PAPER_CELLS.get((number, backbone))
+    if expected:
+        assert expected in plan
+    if backbone != "qwen2.5-1.5b" and number != 1:
+        assert "paper: not reported" in plan
+    if number == 1:
+        assert "DPO, LIDR, MAPO, MPO" in plan
+
+
+def test_the_compute_plan_counts_runs_rollouts_and_gpu_hours(capsys, monkeypatch):
+    monkeypatch.delenv("LRPO_DATA_DIR", raising=False)
+    assert reproduce.main(["--table", "1", "--scale", "paper", "--dry-run", "--tokens-per-second", "10000"]) == 0
+    plan = capsys.readouterr().out
+    # Two trained rows x 3 seeds; 4 epochs x ceil(4,885 questions / 256 per step) steps of 2,048 rollouts.
+    assert "training runs: 6 (2 rows x 3 seeds) + 1 warm start (SFT)" in plan
+    assert "= 163,840 per run, 983,040 in all" in plan
+    tokens = 983_040 * (256 + 512)
+    assert f"tokens: {tokens:,}" in plan
+    assert f"GPU-hours: {tokens / 10_000 / 3600:,.1f} for training" in plan
+    # With a training file its questions are counted (the fixture's 5, in the languages it has).
+    fixture = REPO_ROOT / "tests" / "fixtures" / "open_ended"
+    assert reproduce.main(["--table", "1", "--scale", "paper", "--dry-run", "--seeds", "1", "--data-dir",
+                           str(fixture), "--override", "train_languages=ar,ko,it,pt,ru"]) == 0
+    plan = capsys.readouterr().out
+    assert f"x 4 steps (4 epochs over 5 questions, counted in {fixture}/open_ended/train.jsonl)" in plan
+    assert "missing data: training records" not in plan
+
+
+def test_a_dry_run_lists_and_strict_fails_on_what_is_missing(capsys, monkeypatch):
+    monkeypatch.delenv("LRPO_DATA_DIR", raising=False)
+    argv = ["--table", "1", "--scale", "paper", "--dry-run", "--seeds", "1", "--rows", "base"]
+    assert reproduce.main(argv) == 0
+    assert reproduce.main([*argv, "--strict"]) == 1
+    monkeypatch.setattr(reproduce.paper_scale, "find_spec", lambda name: None)
+    assert reproduce.main([*argv, "--override", "report_to=tensorboard"]) == 0
+    plan = capsys.readouterr().out
+    assert "missing extras: lm_eval, openai, vllm;" in plan  # the base row trains nothing: no deepspeed
+    assert reproduce.main([*argv[:-1], "grpo", "--override", "report_to=tensorboard"]) == 0
+    plan = capsys.readouterr().out
+    assert "missing extras: deepspeed, lm_eval, openai, tensorboard, vllm;" in plan
+    assert "missing extra: tensorboard (for training (report_to)): pip install 'lrpo[tracking]'" in plan
+
+
+def _open_ended_setup(tmp_path: Path) -> list[str]:
+    """A data directory and files for a paper-scale run on a CPU (the GPU flags off)."""
+    data = tmp_path / "data"
+    shutil.copytree(REPO_ROOT / "tests" / "fixtures" / "open_ended" / "open_ended", data / "open_ended")
+    (data / "open_ended" / "warmstart.jsonl").write_text('{"messages": []}\n', encoding="utf-8")
+    records = str(data / "open_ended" / "test.jsonl")
+    return ["--scale", "paper", "--seeds", "1", "--data-dir", str(data), "--care-file", records,
+            "--care-pro-file", records, "--judge-endpoint", "http://localhost:1/v1", "--judge-model", "judge",
+            "--override", "bf16=false", "--override", "use_vllm=false", "--work-dir", str(tmp_path / "work"),
+            "--leaderboard-dir", str(tmp_path / "boards")]
+
+
+class FakeGPU:
+    """Stands in for the GPU machine: each printed command writes what the real one writes
+    (the warm start's model, a training run's manifest, lm-eval's results_*.json, the judge's
+    scorecard); import-lm-eval runs for real."""
+
+    def __init__(self):
+        self.commands = []
+
+    def __call__(self, command: str) -> None:
+        self.commands.append(command)
+        argv = shlex.split(command)
+
+        def value(flag):
+            return argv[argv.index(flag) + 1]
+
+        if "lrpo.warmstart" in argv:
+            Path(value("--output-dir")).mkdir(parents=True)
+            (Path(value("--output-dir")) / "config.json").write_text("{}")
+        elif "lrpo.train" in argv:
+            Path(value("--output_dir")).mkdir(parents=True, exist_ok=True)
+            (Path(value("--output_dir")) / "manifest.json").write_text(
+                json.dumps({"rollout_budget": 4096, "global_step": 2}))
+        elif "lrpo.judge" in argv:
+            languages = ("ar", "en", "ja", "zh") if value("--protocol") == "care" else ("zh", "es")
+            per_language = {code: {"accuracy": 0.5, "fidelity": 1.0, "n": 2} for code in languages}
+            seen = argv[argv.index("--seen-languages") + 1:argv.index("--output-dir")]
+            # As lrpo.evaluation.judge.judged_scorecard names a judge's scores.
+            card = {"task": "open_ended", "split": "test", "model": value("--model"), "method": None, "seed": 0,
+                    "metric": f"judge:{value('--protocol')}", "per_language": per_language,
+                    "metric_kind": "continuous" if value("--protocol") == "care" else "binary",
+                    **language_averages(per_language, seen)}
+            Path(value("--output-dir")).mkdir(parents=True, exist_ok=True)
+            (Path(value("--output-dir")) / "scorecard.json").write_text(json.dumps(card))
+        elif "import-lm-eval" in argv:
+            assert leaderboard_main(argv[argv.index("import-lm-eval"):]) == 0
+        elif value("--tasks") == "lrpo_mgsm":
+            codes = ("bn", "de", "en", "es", "fr", "ja", "ru", "sw", "te", "th", "zh")
+            results = {"results": {f"lrpo_mgsm_{code}": {"accuracy,none": 0.05 * (i + 1)}
+                                   for i, code in enumerate(codes)},
+                       "n-samples": {f"lrpo_mgsm_{code}": {"effective": 250} for code in codes}}
+            self._write(value("--output_path"), results)
+        elif value("--tasks").startswith("global_mmlu_"):
+            self._write(value("--output_path"), global_mmlu_results())
+        elif value("--tasks").startswith("include_base_44_"):
+            self._write(value("--output_path"), include_results())
+        else:
+            raise AssertionError(f"a command the plan should not have: {command}")
+
+    @staticmethod
+    def _write(directory: str, results: dict) -> None:
+        path = Path(directory) / "model" / "results_2026-01-01T00-00-00.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(results))
+
+
+def test_a_paper_run_executes_the_plan_and_tables_the_five_benchmarks(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("LRPO_DATA_DIR", raising=False)
+    fake = FakeGPU()
+    monkeypatch.setattr(reproduce.paper_scale, "execute", fake)
+    monkeypatch.setattr(reproduce.paper_scale, "find_spec", lambda name: object())  # every extra installed
+    monkeypatch.setattr(reproduce, "gpu_available", lambda: True)
+    argv = ["--table", "5", "--rows", "base", "warm-start", "lrpo", *_open_ended_setup(tmp_path)]
+    assert reproduce.main(argv) == 0
+    first = capsys.readouterr().out
+    # The warm start first; the trained row starts from it; each of three models scored on five benchmarks.
+    assert "lrpo.warmstart" in fake.commands[0]
+    trains = [command for command in fake.commands if "lrpo.train" in command]
+    assert len(trains) == 1 and "/warmstart-" in trains[0] and "--language_cue tag" in trains[0]
+    assert sum("lrpo.judge" in command for command in fake.commands) == 2 * 3
+    assert sum("import-lm-eval" in command for command in fake.commands) == 3 * 3
+    # The leaderboards: one per benchmark, every model under its row's method.
+    boards = tmp_path / "boards"
+    methods = {row["method"] for row in read_rows(boards / "include_base_44.csv")}
+    assert methods == {"base", "warm-start", "lrpo[warm-start,language_cue=tag]"}
+    assert {row["rollout_budget"] for row in read_rows(boards / "care.csv")} == {None, 4096}
+    # The section: ours beside the paper's. mGSM: 5% .. 55% in bn de en es fr ja ru sw te th zh, so seen
+    # (de en es fr ja ru zh) 27.14, unseen (bn sw te th) 35.00, the average of all 11 30.00.
+    written = (boards / "reproduce_paper_open_qwen2.5-1.5b.md").read_text(encoding="utf-8")
+    assert "## Table 5" in written and "| ours (1 run) |" in written and "paper: LRPO (T5)" in written
+    assert "| 27.14 | 35.00 | 30.00 |" in written and "| 37.94 |" in written
+    # CARE-pro has no Hindi here: no unseen side, so neither its average nor the overall unseen and average.
+    assert "| Base model | ours (1 run) | 50.00 | 50.00 | - | - |" in written
+    assert "| 44.28 | - | - |" in written
+    assert "running" in first
+    # Again: every model from the cache, nothing executed, nothing appended twice.
+    fake.commands.clear()
+    rows = len(read_rows(boards / "care.csv"))
+    assert reproduce.main(argv) == 0
+    assert fake.commands == [] and "running" not in capsys.readouterr().out
+    assert len(read_rows(boards / "care.csv")) == rows
+
+
+def test_a_paper_run_refuses_to_start_without_its_extras(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("LRPO_DATA_DIR", raising=False)
+    monkeypatch.setattr(reproduce.paper_scale, "find_spec", lambda name: None if name == "vllm" else object())
+    monkeypatch.setattr(reproduce, "gpu_available", lambda: True)
+    monkeypatch.setattr(reproduce.paper_scale, "execute", lambda command: pytest.fail(f"ran {command}"))
+    assert reproduce.main(["--table", "1", "--rows", "base", *_open_ended_setup(tmp_path)]) == 2
+    assert "missing extra: vllm: pip install 'lrpo[vllm]'" in capsys.readouterr().err
 
 
 # The run key and the cache

@@ -5,8 +5,9 @@ import json
 
 import pytest
 
-from lrpo.evaluation.aggregate import aggregate_scorecards, mean, mean_std
-from lrpo.evaluation.scorecard import bootstrap_intervals, build_scorecard, with_baseline
+from lrpo.evaluation.aggregate import CROSSLINGUAL_SCALARS, aggregate_scorecards, mean, mean_std
+from lrpo.evaluation.scorecard import SIMILARITY as SIMILARITY_METRIC
+from lrpo.evaluation.scorecard import bootstrap_intervals, build_scorecard, scorecard_metric, with_baseline
 from lrpo.evaluation.tables import format_comparison_table, format_table
 
 # Parallel items q0..q3 in three languages: which are answered correctly.
@@ -58,11 +59,16 @@ def test_scorecard_has_every_documented_key_with_its_type(card):
     assert card["n_per_language"] == 4
     assert list(card["per_language"]) == ["de", "en", "sw"]
     for stats in card["per_language"].values():
-        assert set(stats) == {"accuracy", "fidelity", "n"}
+        assert set(stats) == {"accuracy", "fidelity", "line_fidelity", "code_switching", "response_tokens", "n"}
         assert isinstance(stats["accuracy"], float) and isinstance(stats["fidelity"], float)
         assert isinstance(stats["n"], int)
+        # These samples carry no line-level verdicts or token counts (tests/test_crosslingual_metrics.py does).
+        assert stats["line_fidelity"] is None and stats["code_switching"] is None
+        assert stats["response_tokens"] is None
     for key in ("average", "seen_average", "unseen_average", "fidelity_average", "consistency"):
         assert isinstance(card[key], float) and 0.0 <= card[key] <= 1.0, key
+    for key in CROSSLINGUAL_SCALARS:
+        assert card[key] is None, key
     assert isinstance(card["worst_language"], str)
     assert card["baseline"] is None
     assert set(card["ci95"]) == {"per_language", "average", "seen_average", "unseen_average",
@@ -294,3 +300,81 @@ def test_worst_language_says_when_several_tie():
     assert "worst languages (2 tied): de, sw (0.0)" in format_comparison_table(None, None, tied)
     single = card_from({"en": [True, False], "de": [False, False]})
     assert "worst language: de (0.0)" in format_table(single)
+
+
+# Issue 15: a continuous metric (similarity to a reference, judge ratings) carried by its name and kind
+
+# Similarity of each response to its reference (open_ended), parallel items p0..p3 in two languages.
+SIMILARITY = {"de": [0.9, 0.8, 0.7, 0.6], "ja": [0.5, 0.25, 1.0, 0.0]}
+
+
+def similarity_samples(scores: dict[str, list[float]]) -> list[dict]:
+    return [{"id": f"p{i}", "lang": lang, "similarity": score, "correct": None, "fidelity": 1.0}
+            for lang, column in scores.items() for i, score in enumerate(column)]
+
+
+def similarity_card(scores=SIMILARITY, **options) -> dict:
+    options = {"task": "open_ended", "split": "test", "model": "tiny", "seen_languages": ("de",),
+               "metric": SIMILARITY_METRIC, **options}
+    return build_scorecard(similarity_samples(scores), **options)
+
+
+def test_a_verifier_scorecard_names_accuracy_and_an_old_one_is_read_as_accuracy(card):
+    assert (card["metric"], card["metric_kind"]) == ("accuracy", "binary")
+    old = {key: value for key, value in card.items() if key not in ("metric", "metric_kind")}
+    assert scorecard_metric(old) == ("accuracy", "binary")
+    assert format_table(old) == format_table(card)
+
+
+def test_a_similarity_scorecard_holds_the_mean_score_with_intervals_and_no_consistency():
+    card = similarity_card()
+    assert (card["metric"], card["metric_kind"]) == ("similarity", "continuous")
+    # The mean score, not the share of scores equal to 1 (which gave de 0 and ja 0.25 before).
+    assert card["per_language"]["de"]["accuracy"] == pytest.approx(0.75)
+    assert card["per_language"]["ja"]["accuracy"] == pytest.approx(0.4375)
+    assert card["average"] == pytest.approx((0.75 + 0.4375) / 2)
+    assert card["seen_average"] == pytest.approx(0.75) and card["unseen_average"] == pytest.approx(0.4375)
+    assert card["worst_language"] == "ja"
+    # No response is right or wrong: consistency is not defined (reading 1.0 as correct would count p2 in ja).
+    assert card["consistency"] is None and card["consistency_items"] == 0 and card["ci95"]["consistency"] is None
+    # The intervals are over the items' continuous scores: inside the observed range, around the mean.
+    low, high = card["ci95"]["per_language"]["de"]
+    assert 0.6 <= low < 0.75 < high <= 0.9
+    low, high = card["ci95"]["average"]
+    assert low < card["average"] < high
+
+
+def test_continuous_scores_are_checked_and_must_be_present():
+    with pytest.raises(ValueError, match=r"sample 'p0' \(de\): similarity must be a number in \[0, 1\], got 1.5"):
+        similarity_card({"de": [1.5]})
+    with pytest.raises(ValueError, match="got None"):
+        similarity_card({"de": [None]})
+    with pytest.raises(ValueError, match="no 'similarity' field"):
+        build_scorecard(samples_from({"de": [True]}), task="t", split="s", model="m", metric=SIMILARITY_METRIC)
+
+
+def test_scorecards_of_different_metrics_are_not_compared_or_aggregated(card):
+    base = similarity_card()
+    trained = similarity_card({"de": [1.0, 0.8, 0.7, 0.6], "ja": [0.5, 0.5, 1.0, 0.0]}, method="lrpo")
+    compared = with_baseline(trained, base)
+    assert compared["baseline"]["delta_per_language"]["de"] == pytest.approx(0.025)
+    assert aggregate_scorecards([base, trained])["metric"] == "similarity"
+    judged = {**base, "metric": "judge:care", "metric_kind": "continuous"}
+    with pytest.raises(ValueError, match="different metrics: 'similarity' and 'judge:care'"):
+        with_baseline(trained, judged)
+    with pytest.raises(ValueError, match="different metrics"):
+        aggregate_scorecards([base, judged])
+
+
+def test_tables_name_the_metric_and_leave_out_what_needs_right_and_wrong():
+    base = similarity_card()
+    trained = similarity_card({"de": [1.0, 0.8, 0.7, 0.6], "ja": [0.5, 0.5, 1.0, 0.0]}, method="lrpo")
+    table = format_table(trained, "markdown")
+    assert table.splitlines()[0] == "| language | similarity % | 95% CI | fidelity % | n |"
+    assert "consistency: - (not defined for a continuous similarity)" in table
+    comparison = format_comparison_table(None, base, trained)
+    de = next(line.split() for line in comparison.splitlines() if line.startswith("de "))
+    # Δ +2.5 points; no binomial interval and no count of questions for a continuous score.
+    assert de[1:] == ["75.0", "77.5", "+2.5", "-"]
+    assert "values: mean similarity (%), a continuous score" in comparison
+    assert "one question apart" not in comparison

@@ -143,9 +143,10 @@ def test_similarity_reward_calibrates_the_response_reference_pair(table, encoder
     ex = Example(id="t-0", lang="en", question="What happened?", answer=SENTENCES["en"][0])
     translation = "Der Bauer verkaufte die meisten seiner Äpfel vor Mittag auf dem Markt."
     raw = float(encoder.encode([translation])[0] @ encoder.encode([ex.answer])[0])
-    assert reward(translation, ex, "de") == pytest.approx(calibration(raw, "de", "en"), abs=1e-5)
+    # The paper's score: the calibrated cosine mapped to [0, 1] by (s + 1) / 2.
+    assert reward(translation, ex, "de") == pytest.approx((calibration(raw, "de", "en") + 1) / 2, abs=1e-5)
     assert reward(translation, ex, "de") > reward(SENTENCES["de"][1], ex, "de")
-    assert SimilarityReward(None, encoder)(translation, ex, "de") == pytest.approx(raw, abs=1e-5)
+    assert SimilarityReward(None, encoder)(translation, ex, "de") == pytest.approx((raw + 1) / 2, abs=1e-5)
     with pytest.raises(ValueError, match="en-ko"):
         reward(translation, ex, "ko")
     responses = [translation, SENTENCES["de"][1], SENTENCES["en"][0]]
@@ -168,8 +169,9 @@ def test_similarity_reward_encodes_each_reference_once(table, encoder):
     reward = SimilarityReward(CalibratedSimilarity(table), counting)
     ex = Example(id="t-0", lang="en", question="?", answer=SENTENCES["en"][1])
     reward.batch([SENTENCES["de"][1]] * 4, [ex] * 4, ["de"] * 4)
-    reward.batch([SENTENCES["fr"][1]] * 4, [ex] * 4, ["fr"] * 4)
-    assert counting.texts == 4 + 1 + 4
+    reward.batch([SENTENCES["fr"][1], SENTENCES["es"][1]] * 2, [ex] * 4, ["fr", "es"] * 2)
+    # The reference once; a batch's repeated responses once each.
+    assert counting.texts == 1 + 1 + 2
 
 
 def test_similarity_as_the_quality_of_the_gated_reward(table, encoder):

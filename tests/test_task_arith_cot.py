@@ -149,8 +149,14 @@ def test_arith_models_keep_their_cache_names():
     names = {size: model_dir(tiny_model_config(size), "/cache").name for size in ("default", "quick", "smoke")}
     assert names == {"default": "tiny-arith-a1cafcaf14b2", "quick": "tiny-arith-957b08aa802a",
                      "smoke": "tiny-arith-d66e54881af8"}
-    assert model_dir(tiny_model_config("arith_cot"), "/cache").name.startswith("tiny-arith_cot-")
-    assert TinyModelConfig.from_dict(TINY_MODELS["arith_cot"]().to_dict()) == tiny_model_config("arith_cot")
+    for size in TINY_MODELS:
+        config = tiny_model_config(size, "arith_cot")
+        assert model_dir(config, "/cache").name.startswith("tiny-arith_cot-")
+        assert TinyModelConfig.from_dict(config.to_dict()) == config
+        assert config.language_mix == TinyModelConfig.arith_cot().language_mix
+    assert tiny_model_config("default", "arith_cot") == TinyModelConfig.arith_cot()
+    with pytest.raises(ValueError, match="unknown world"):
+        tiny_model_config("default", "chess")
     with pytest.raises(ValueError, match="world"):
         TinyModelConfig(world="chess").validate()
     with pytest.raises(ValueError, match="own_language_share"):
@@ -161,7 +167,7 @@ def test_model_data_has_worked_chains_mostly_in_english_and_questions_in_every_l
     """The channel's cause, in the arith_cot model's supervised mix: every
     language's questions are asked, but the low-resource languages' questions
     are mostly answered in English, so chains in those languages are rare."""
-    config = tiny_model_config("arith_cot")
+    config = tiny_model_config("default", "arith_cot")
     rng = random.Random(0)
     pairs = [draw_languages(rng, config, MGSM_LANGUAGES) for _ in range(20_000)]
     questions = Counter(q for q, _ in pairs)
@@ -187,3 +193,36 @@ def test_trains_by_default_on_its_seen_languages_with_two_low_resource_ones():
     assert seen == ["en", "de", "es", "fr", "ja", "ru", "zh", "bn", "sw"]
     assert train_languages(config, ArithTask(n_train=10, n_test=5)) == list(SEEN_LANGUAGES)
     assert train_languages(SimpleNamespace(train_languages=["sw"]), ArithCotTask(n_train=10, n_test=5)) == ["sw"]
+
+
+def test_direct_answer_share_leaves_out_the_steps_of_that_share_of_targets():
+    """The behaviour RL can select: a share of the supervised targets of a response
+    language is the answer line alone. With share 1 every target of that language is
+    one line (and still verifies: the answer line carries the number); with none, every
+    target shows its steps; the share is only valid in the world that has steps."""
+    import dataclasses
+
+    from lrpo.models.tiny import sft_items, world_task
+    from lrpo.models.tokenizer import train_tokenizer
+    from lrpo.tasks.prompts import LANGUAGE_CUES
+
+    smoke = tiny_model_config("smoke", "arith_cot")
+    task = world_task(smoke)
+    examples = task.load("train", limit=30)
+    corpus = [task.prompt(ex, cue=cue)[0]["content"] for ex in examples for cue in LANGUAGE_CUES]
+    tokenizer = train_tokenizer(corpus + [task.solution(ex) for ex in examples], 768)
+
+    def target_lines(config):
+        items, _ = sft_items(task, tokenizer, dataclasses.replace(config, train_tokens=20_000))
+        texts = tokenizer.batch_decode([item.target for item in items], skip_special_tokens=True)
+        return [sum(1 for line in text.split(STEP_SEPARATOR) if line.strip()) for text in texts]
+
+    assert min(target_lines(smoke)) >= 3  # two events at least, then the answer line
+    everywhere = tuple((lang, 1.0) for lang in MGSM_LANGUAGES)
+    assert set(target_lines(dataclasses.replace(smoke, direct_answer_share=everywhere))) == {1}
+    half = [n == 1 for n in target_lines(dataclasses.replace(smoke, direct_answer_share=(("en", 0.5),)))]
+    assert 0.05 < sum(half) / len(half) < 0.5  # half of the English targets (a share of all) lose their steps
+    with pytest.raises(ValueError, match="direct_answer_share"):
+        dataclasses.replace(TinyModelConfig(), direct_answer_share=(("en", 0.5),)).validate()
+    with pytest.raises(ValueError, match="direct_answer_share"):
+        dataclasses.replace(smoke, direct_answer_share=(("en", 1.5),)).validate()

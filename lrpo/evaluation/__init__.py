@@ -3,8 +3,9 @@
 - ``generation``: batched greedy generation (Hugging Face or vLLM backend).
 - ``evaluator``: ``evaluate()``, the task's prompt, verifier and language gate on
   every question, into a scorecard (command line: ``python -m lrpo.evaluate``).
-- ``scorecard``: the per-run scorecard (accuracy, fidelity, seen/unseen,
-  consistency, bootstrap intervals) and its comparison with a baseline.
+- ``scorecard``: the per-run scorecard (the task's metric, named: accuracy, or
+  the mean similarity of open_ended; fidelity, seen/unseen, consistency, bootstrap
+  intervals) and its comparison with a baseline.
 - ``aggregate``: the one ``mean`` / ``mean_std``, and seed aggregation.
 - ``tables``: scorecard, comparison and reproduced-paper tables.
 - ``leaderboard``: per-task CSV records of every run (command line:

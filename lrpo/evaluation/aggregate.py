@@ -10,7 +10,8 @@ reproduced table average the same way:
   (n − 1), null for a single value, where a spread cannot be estimated.
 
 ``aggregate_scorecards`` applies ``mean_std`` to every metric of the scorecards
-of one configuration's runs (normally its seeds).
+of one configuration's runs (normally its seeds). A metric an older scorecard does
+not have (the cross-lingual ones) is null there and skipped, like a null consistency.
 """
 
 from __future__ import annotations
@@ -20,8 +21,15 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+# The per-language cross-lingual measures of a scorecard (``lrpo.evaluation.scorecard``): the
+# share of responses in the requested language line by line, the share that switch language,
+# and the mean tokens generated per response; each also averaged over all / seen / unseen languages.
+CROSSLINGUAL_METRICS = ("line_fidelity", "code_switching", "response_tokens")
+LANGUAGE_GROUPS = ("average", "seen_average", "unseen_average")
+CROSSLINGUAL_SCALARS = tuple(f"{metric}_{group}" for metric in CROSSLINGUAL_METRICS for group in LANGUAGE_GROUPS)
 # The scorecard's scalar metrics: the ones compared with a baseline and aggregated over seeds.
-SCALAR_METRICS = ("average", "seen_average", "unseen_average", "fidelity_average", "consistency")
+SCALAR_METRICS = ("average", "seen_average", "unseen_average", "fidelity_average", "consistency",
+                  *CROSSLINGUAL_SCALARS)
 
 
 def mean(values: Iterable[float | None]) -> float | None:
@@ -44,9 +52,12 @@ def aggregate_scorecards(scorecards: Sequence[dict]) -> dict:
     """Mean ± std over runs (normally seeds) of the same task, split and languages.
 
     Each metric becomes {"mean", "std", "n"} (n = runs that had a value; a null
-    consistency is skipped, not counted as 0). ValueError for no scorecards, or
-    scorecards of different tasks, splits or languages.
+    consistency is skipped, not counted as 0); ``metric`` and ``metric_kind`` are the
+    scorecards' own (``lrpo.evaluation.scorecard.Metric``). ValueError for no
+    scorecards, or scorecards of different tasks, splits, metrics or languages.
     """
+    from lrpo.evaluation.scorecard import check_same_metric, scorecard_metric
+
     if not scorecards:
         raise ValueError("no scorecards to aggregate")
     first = scorecards[0]
@@ -55,6 +66,7 @@ def aggregate_scorecards(scorecards: Sequence[dict]) -> dict:
             if card.get(key) != first.get(key):
                 raise ValueError(f"cannot aggregate scorecards of different {key}s: "
                                  f"{first.get(key)!r} and {card.get(key)!r}")
+        check_same_metric(first, card, "aggregate")
         if list(card["per_language"]) != list(first["per_language"]):
             raise ValueError(f"cannot aggregate scorecards over different languages: "
                              f"{list(first['per_language'])} and {list(card['per_language'])}")
@@ -63,15 +75,20 @@ def aggregate_scorecards(scorecards: Sequence[dict]) -> dict:
         lang: {
             "accuracy": mean_std([card["per_language"][lang]["accuracy"] for card in scorecards]),
             "fidelity": mean_std([card["per_language"][lang]["fidelity"] for card in scorecards]),
+            **{metric: mean_std([card["per_language"][lang].get(metric) for card in scorecards])
+               for metric in CROSSLINGUAL_METRICS},
             "n": sum(card["per_language"][lang]["n"] for card in scorecards),
         }
         for lang in languages
     }
     models = sorted({str(card.get("model")) for card in scorecards})
     methods = sorted({str(card.get("method")) for card in scorecards})
+    metric, kind = scorecard_metric(first)
     aggregate = {
         "task": first["task"],
         "split": first["split"],
+        "metric": metric,
+        "metric_kind": kind,
         "model": models[0] if len(models) == 1 else None,
         "models": models,
         "method": first.get("method") if len(methods) == 1 else None,

@@ -3,17 +3,27 @@
     python -m lrpo.evaluate --task mgsm --model Qwen/Qwen2.5-1.5B-Instruct --output-dir runs/eval
 
 Each question is asked with the task's own prompt (``task.prompt``), answered
-greedily by the chosen backend, and checked by the task's own verifier
-(``task.score``) and by the language gate the trainer rewards with (hard mode,
-over the task's languages and the requested ones), so evaluation measures
-exactly what training optimises. ``--response-lang same`` (default) asks for
+greedily by the chosen backend, and scored by the task's own score
+(``task.score``: its verifier, or for open_ended the calibrated similarity to the
+reference; ``task.score_batch`` when the task has one, so an encoder scores a
+whole evaluation in batches) and by the language gate the trainer rewards with
+(hard mode, over the task's languages and the requested ones), so evaluation
+measures exactly what training optimises. ``--response-lang same`` (default) asks for
 each answer in its question's language; ``--response-lang en`` asks every
 question to be answered in English, which separates understanding a language
 from writing it.
 
 Writes into ``--output-dir``: ``scorecard.json`` (``lrpo.evaluation.scorecard``),
 ``samples.jsonl`` (one line per question: prompt, response, extracted answer,
-gold, detected language, fidelity, correctness) and ``scorecard.md``.
+gold, detected language, fidelity, line fidelity, code-switched, response tokens,
+and the score of the task's metric, ``lrpo.evaluation.scorecard.task_metric``:
+``correct`` (true / false) for a verifier task; for a similarity task its
+``similarity`` in [0, 1], with ``correct`` null, as no answer is right or wrong)
+and ``scorecard.md``. Line fidelity and code-switching are the gate's
+own line-by-line verdicts (``LanguageGate.evaluate(..., lines=True)``); response
+tokens are the generator's count of the tokens it generated
+(``last_token_counts``), or, for a generator that keeps none, the length of the
+response re-tokenized by its ``tokenizer`` (null without one).
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lrpo.evaluation.generation import make_generator
-from lrpo.evaluation.scorecard import build_scorecard, with_baseline
+from lrpo.evaluation.scorecard import SIMILARITY, build_scorecard, task_metric, with_baseline
 from lrpo.evaluation.tables import format_table
 from lrpo.languages import get_language
 from lrpo.manifest import git_commit
@@ -70,19 +80,26 @@ def evaluation_gate(task: Task, response_langs: Sequence[str]) -> LanguageGate:
 
 def score_responses(task: Task, examples: Sequence[Example], responses: Sequence[str],
                     response_langs: Sequence[str], gate: LanguageGate,
-                    prompts: Sequence[list] | None = None) -> list[dict]:
-    """One sample dict per response: the verifier's and the gate's verdicts and
-    what they were based on (the ``samples.jsonl`` lines)."""
+                    prompts: Sequence[list] | None = None,
+                    token_counts: Sequence[int | None] | None = None) -> list[dict]:
+    """One sample dict per response: the task's score and the gate's verdicts (line by
+    line included) and what they were based on (the ``samples.jsonl`` lines; the
+    score's field is the task's metric's, see the module docstring).
+    ``token_counts``: the tokens generated for each response (``response_tokens``;
+    null when None). ValueError when the lists do not match one to one."""
     if not len(examples) == len(responses) == len(response_langs):
         raise ValueError(f"{len(examples)} examples, {len(responses)} responses and "
                          f"{len(response_langs)} response languages: they must match one to one")
     if prompts is not None and len(prompts) != len(examples):
         raise ValueError(f"{len(prompts)} prompts for {len(examples)} examples")
-    verdicts = gate.evaluate_batch(responses, response_langs)
+    if token_counts is not None and len(token_counts) != len(examples):
+        raise ValueError(f"{len(token_counts)} token counts for {len(examples)} examples")
+    verdicts = gate.evaluate_batch(responses, response_langs, lines=True)
+    metric = task_metric(task)
+    scores = task_scores(task, examples, responses, response_langs)
     samples = []
-    for i, (example, response, lang, verdict) in enumerate(
-            zip(examples, responses, response_langs, verdicts, strict=True)):
-        score = float(task.score(response, example, lang))
+    for i, (example, response, lang, verdict, score) in enumerate(
+            zip(examples, responses, response_langs, verdicts, scores, strict=True)):
         samples.append({
             "id": example.id,
             "lang": example.lang,
@@ -94,9 +111,23 @@ def score_responses(task: Task, examples: Sequence[Example], responses: Sequence
             "detected_lang": verdict.detected_lang,
             "detected_prob": verdict.detected_prob,
             "fidelity": verdict.fidelity,
-            "correct": score == 1.0,
+            "line_fidelity": verdict.line_fidelity,
+            "code_switched": verdict.code_switched,
+            "response_tokens": None if token_counts is None else token_counts[i],
+            **({"correct": score == 1.0} if metric.binary else {metric.field: score, "correct": None}),
         })
     return samples
+
+
+def task_scores(task: Task, examples: Sequence[Example], responses: Sequence[str],
+                response_langs: Sequence[str]) -> list[float]:
+    """``task.score`` of each response, through ``task.score_batch`` when the task has one
+    (one encoder pass for a similarity task; the same numbers as one by one)."""
+    score_batch = getattr(task, "score_batch", None)
+    if callable(score_batch):
+        return [float(score) for score in score_batch(list(responses), list(examples), list(response_langs))]
+    return [float(task.score(response, example, lang))
+            for example, response, lang in zip(examples, responses, response_langs, strict=True)]
 
 
 def _generator(model, backend: str, batch_size: int, max_new_tokens: int, temperature: float, seed: int,
@@ -116,6 +147,20 @@ def _generator(model, backend: str, batch_size: int, max_new_tokens: int, temper
     if not callable(getattr(model, "generate", None)):
         raise TypeError(f"model must be an id or path, a transformers model or a generator, got {type(model)}")
     return model
+
+
+def response_token_counts(generator, responses: Sequence[str]) -> list[int] | None:
+    """The tokens generated for each response of the generator's last call: its own
+    count (``last_token_counts``), else the response re-tokenized by its ``tokenizer``
+    (no special tokens added; the stop string a response was cut at is not counted),
+    else None."""
+    counts = getattr(generator, "last_token_counts", None)
+    if counts is not None and len(counts) == len(responses):
+        return list(counts)
+    tokenizer = getattr(generator, "tokenizer", None)
+    if tokenizer is None:
+        return None
+    return [len(ids) for ids in tokenizer(list(responses), add_special_tokens=False)["input_ids"]]
 
 
 def write_outputs(output_dir, scorecard: dict, samples: Sequence[dict]) -> dict[str, Path]:
@@ -159,6 +204,8 @@ def evaluate(task, model, split: str = "test", langs: Sequence[str] | None = Non
     if not examples:
         raise ValueError(f"task {task.name!r} split {split!r} gave no examples (limit={limit})")
     langs_asked = response_languages(examples, response_lang)
+    if task_metric(task) == SIMILARITY:
+        task.similarity()  # its encoder and calibration table load (or fail, naming why) before generation
     gate = evaluation_gate(task, langs_asked)
     prompts = [task.prompt(example, lang, cue=cue) for example, lang in zip(examples, langs_asked, strict=True)]
 
@@ -166,11 +213,12 @@ def evaluate(task, model, split: str = "test", langs: Sequence[str] | None = Non
     started = time.perf_counter()
     responses = generator.generate(prompts, progress=progress)
     generation_s = time.perf_counter() - started
-    samples = score_responses(task, examples, responses, langs_asked, gate, prompts)
+    samples = score_responses(task, examples, responses, langs_asked, gate, prompts,
+                              response_token_counts(generator, responses))
 
     name = model_name or (str(model) if isinstance(model, (str, Path)) else getattr(generator, "name", None))
     scorecard = build_scorecard(samples, task=task.name, split=split, model=name or type(model).__name__,
-                                method=method, seed=seed,
+                                method=method, seed=seed, metric=task_metric(task),
                                 seen_languages=seen_languages or task.seen_languages or None)
     scorecard.update({
         "response_lang": response_lang,

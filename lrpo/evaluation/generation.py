@@ -1,6 +1,10 @@
 """Batched generation for evaluation: chat messages in, response strings out.
 
-Two backends with one interface, ``generate(conversations) -> list[str]``:
+Two backends with one interface, ``generate(conversations) -> list[str]``, each
+also keeping ``last_token_counts``: how many tokens the model generated for each
+response of the last call (the end-of-sequence token not counted, the tokens of a
+stop string that ended it counted: what decoding cost), so response length is the
+tokenizer's own count, not a re-tokenization of the text:
 
 - ``HFGenerator``: transformers ``generate`` (any machine, CPU included).
 - ``VLLMGenerator``: vLLM (a CUDA GPU and the ``lrpo[vllm]`` extra), for
@@ -101,6 +105,7 @@ class HFGenerator:
             tokenizer = AutoTokenizer.from_pretrained(self.name)
         self.model = model.to(self.device)
         self.tokenizer = tokenizer
+        self.last_token_counts: list[int] | None = None
         self.eos_token_id = self._eos_ids()
         if tokenizer.pad_token_id is not None:
             self.pad_token_id = tokenizer.pad_token_id
@@ -141,13 +146,26 @@ class HFGenerator:
         return {**options, "do_sample": True, "temperature": self.temperature, "top_p": self.top_p,
                 "top_k": 0}
 
+    def _generated_counts(self, generated) -> list[int]:
+        """Tokens each row of ``generated`` (batch × new tokens) holds before its end:
+        the first end-of-sequence or padding token (a row that finished early, at the
+        EOS or a stop string, is padded with ``pad_token_id`` to the batch's length)."""
+        import torch
+
+        ends = torch.tensor(sorted({*self.eos_token_id, self.pad_token_id}), device=generated.device)
+        stopped = torch.isin(generated, ends)
+        first = stopped.int().argmax(dim=1)
+        return torch.where(stopped.any(dim=1), first, generated.shape[1]).tolist()
+
     def generate(self, conversations: Sequence[Conversation], progress: bool = False) -> list[str]:
-        """One response per conversation, in order (special tokens removed)."""
+        """One response per conversation, in order (special tokens removed); their
+        generated-token counts in ``last_token_counts``."""
         import torch
 
         prompts = [render_prompt(self.tokenizer, conversation) for conversation in conversations]
         order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
         responses: list[str | None] = [None] * len(prompts)
+        counts: list[int | None] = [None] * len(prompts)
         if self.temperature > 0:
             torch.manual_seed(self.seed)
         was_training = self.model.training
@@ -159,13 +177,16 @@ class HFGenerator:
                     input_ids, attention_mask = self._batch_tensors([prompts[i] for i in batch])
                     output = self.model.generate(input_ids=input_ids, attention_mask=attention_mask,
                                                  **self._decoding_options())
-                    texts = self.tokenizer.batch_decode(output[:, input_ids.shape[1]:], skip_special_tokens=True)
-                    for i, text in zip(batch, texts, strict=True):
+                    generated = output[:, input_ids.shape[1]:]
+                    texts = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
+                    for i, text, count in zip(batch, texts, self._generated_counts(generated), strict=True):
                         responses[i] = cut_at_stop(text, self.stop)
+                        counts[i] = count
                     if bar is not None:
                         bar.update(len(batch))
         finally:
             self.model.train(was_training)
+        self.last_token_counts = counts
         return responses
 
 
@@ -190,6 +211,7 @@ class VLLMGenerator:
         self.name = str(model)
         self.llm = vllm.LLM(model=self.name, dtype=dtype, seed=seed, **llm_options)
         self.tokenizer = self.llm.get_tokenizer()
+        self.last_token_counts: list[int] | None = None
         self.sampling = vllm.SamplingParams(max_tokens=max_new_tokens, temperature=float(temperature),
                                             top_p=float(top_p) if temperature > 0 else 1.0,
                                             seed=seed, skip_special_tokens=True,
@@ -198,7 +220,17 @@ class VLLMGenerator:
     def generate(self, conversations: Sequence[Conversation], progress: bool = False) -> list[str]:
         prompts = [{"prompt_token_ids": render_prompt(self.tokenizer, c)} for c in conversations]
         outputs = self.llm.generate(prompts, self.sampling, use_tqdm=progress)
+        self.last_token_counts = [_vllm_token_count(output.outputs[0]) for output in outputs]
         return [output.outputs[0].text for output in outputs]
+
+
+def _vllm_token_count(completion) -> int:
+    """Tokens vLLM generated for a completion, its end-of-sequence token not counted:
+    vLLM keeps the EOS (or a stop token id of the generation config) in ``token_ids``,
+    and a finish by one of them is ``finish_reason == "stop"`` with ``stop_reason``
+    None or that token id (a stop string's is the string, its tokens stay counted)."""
+    ended_by_token = completion.finish_reason == "stop" and not isinstance(completion.stop_reason, str)
+    return len(completion.token_ids) - (1 if ended_by_token and completion.token_ids else 0)
 
 
 def make_generator(backend: str, model, batch_size: int = 16, max_new_tokens: int = 512, device: str | None = None,

@@ -20,10 +20,13 @@ CARE-pro ``correct``; a rating is neither right nor wrong, so CARE samples carry
 was malformed) gets ``judge_error`` and no score; it is left out of the
 scorecard and counted in its ``judge`` block, never scored 0.
 
-The result is a normal scorecard (``judged_scorecard``): per-language judge
-score as ``accuracy``, fidelity (the language gate, as in ``lrpo.evaluate``),
-seen/unseen averages, bootstrap intervals, so tables, leaderboards and plots
-read it unchanged.
+The result is a normal scorecard (``judged_scorecard``), under the convention of
+every scorecard whose score is not a verifier's (``lrpo.evaluation.scorecard``,
+``Metric``): per-language mean judge score as ``accuracy``, named by ``metric``
+("judge:care", "judge:care_pro") and ``metric_kind`` (continuous for CARE's
+ratings, binary for CARE-pro's labels), fidelity (the language gate, as in
+``lrpo.evaluate``), seen/unseen averages, bootstrap intervals over the items'
+scores, so tables and plots read it unchanged.
 """
 
 from __future__ import annotations
@@ -35,8 +38,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lrpo.data.endpoint import ChatEndpoint, MalformedAnswer
-from lrpo.evaluation.aggregate import mean
-from lrpo.evaluation.scorecard import bootstrap_intervals, build_scorecard
+from lrpo.evaluation.scorecard import BINARY, CONTINUOUS, Metric, build_scorecard
 
 CORRECT, WRONG_LANGUAGE, INCORRECT, NOT_ATTEMPTED = ("CORRECT", "CORRECT_BUT_WRONG_LANGUAGE", "INCORRECT",
                                                      "NOT_ATTEMPTED")
@@ -121,6 +123,11 @@ class Protocol:
     parse: object
     binary: bool  # True: the score is right/wrong (a sample's ``correct``)
 
+    @property
+    def metric(self) -> Metric:
+        """The scorecard metric of this protocol's judgments (each sample's ``judge_score``)."""
+        return Metric(f"judge:{self.name}", BINARY if self.binary else CONTINUOUS, "judge_score")
+
     def messages(self, question: str, reference: str, response: str) -> list[dict[str, str]]:
         return [{"role": "user", "content": self.template.format(question=question, reference=reference,
                                                                  response=response)}]
@@ -175,46 +182,24 @@ def judged_scorecard(judged: Sequence[dict], *, task: str, split: str, model: st
                      seed: int | None = 0, seen_languages=None, endpoint: ChatEndpoint | None = None) -> dict:
     """The scorecard of judged samples: ``accuracy`` per language is the mean judge score.
 
-    Built by ``build_scorecard``; for ratings (CARE) the accuracy-derived fields are
-    replaced by the means of the scores (``build_scorecard`` reads ``correct`` as right
-    or wrong) and consistency, defined over right/wrong, is null. Raises ValueError
-    when no sample has a score.
+    Built by ``build_scorecard`` with the protocol's ``metric`` (each sample's
+    ``judge_score``): for ratings (CARE, continuous) consistency, defined over right and
+    wrong, is null. Raises ValueError when no sample has a score.
     """
     scored = [s for s in judged if s.get("judge_error") is None]
     if not scored:
         raise ValueError(f"the judge scored none of the {len(judged)} samples; first error: "
                          f"{judged[0].get('judge_error') if judged else None}")
     protocol = get_protocol(scored[0]["judge_protocol"])
-    rows = [{**s, "correct": bool(s["judge_score"] == 1.0)} for s in scored]
-    scorecard = build_scorecard(rows, task=task, split=split, model=model, method=method, seed=seed,
-                                seen_languages=seen_languages)
-    if not protocol.binary:
-        scorecard = _with_mean_scores(scorecard, scored)
+    scorecard = build_scorecard(scored, task=task, split=split, model=model, method=method, seed=seed,
+                                seen_languages=seen_languages, metric=protocol.metric)
     failures = [{"id": s["id"], "lang": s["lang"], "error": s["judge_error"]} for s in judged
                 if s.get("judge_error") is not None]
-    scorecard["metric"] = f"judge:{protocol.name}"
     scorecard["judge"] = {**(endpoint.describe() if endpoint is not None else {}), "protocol": protocol.name,
                           "judged": len(scored), "failed": len(failures), "failures": failures,
                           "requests": endpoint.requests if endpoint is not None else None,
                           "cached": sum(bool(s.get("judge_cached")) for s in scored)}
     return scorecard
-
-
-def _with_mean_scores(scorecard: dict, scored: Sequence[dict]) -> dict:
-    by_lang: dict[str, dict[str, tuple[float, float]]] = {}
-    for s in scored:
-        by_lang.setdefault(s["lang"], {})[s["id"]] = (float(s["judge_score"]), float(s["fidelity"]))
-    per_language = {lang: {**stats, "accuracy": mean(v[0] for v in by_lang[lang].values())}
-                    for lang, stats in scorecard["per_language"].items()}
-    scores = {lang: stats["accuracy"] for lang, stats in per_language.items()}
-    seen, unseen = scorecard["seen_languages"], scorecard["unseen_languages"]
-    intervals = bootstrap_intervals(by_lang, seen, unseen, seed=0)
-    intervals["consistency"] = None
-    return {**scorecard, "per_language": per_language, "average": mean(scores.values()),
-            "seen_average": mean(scores[lang] for lang in seen),
-            "unseen_average": mean(scores[lang] for lang in unseen),
-            "worst_language": min(scores, key=lambda lang: scores[lang]),
-            "consistency": None, "consistency_items": 0, "ci95": intervals}
 
 
 def score_distribution(judged: Sequence[dict]) -> dict[str, int]:

@@ -21,8 +21,13 @@ the two cannot disagree. Appends take an exclusive ``fcntl.flock`` on
 ``os.replace``): two runs finishing at once both land, and a reader never sees a
 half-written file (``lrpo.evaluation.atomic``). A CSV that does not parse is an error naming the file and
 line, never silently dropped rows: the leaderboard is the project's record of
-results. A CSV of the previous schema (no response_lang, cue, config_hash) is an
-error that names ``python -m lrpo.leaderboard migrate``, which adds the columns.
+results. A CSV of the first schema (no response_lang, cue, config_hash) is an
+error that names ``python -m lrpo.leaderboard migrate``, which adds the columns; one
+of the second (no cross-lingual columns) is read with them empty, and the next
+append rewrites it with them.
+The ``accuracy`` column holds the task's metric (``lrpo.evaluation.scorecard``:
+accuracy, or the mean similarity for open_ended); a scorecard of another metric is
+refused rather than averaged with the task's.
 Command line: ``python -m lrpo.leaderboard``; lm-eval results come in through
 ``lrpo.evaluation.lm_eval_import``.
 """
@@ -39,8 +44,10 @@ import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from lrpo.evaluation.aggregate import CROSSLINGUAL_METRICS
 from lrpo.evaluation.atomic import write_atomically
 from lrpo.evaluation.leaderboard_markdown import render_markdown
+from lrpo.evaluation.scorecard import leaderboard_metric, scorecard_metric
 from lrpo.manifest import git_commit
 
 DEFAULT_DIR = "leaderboards"  # the committed results
@@ -53,7 +60,11 @@ USER_DIR = "runs/leaderboards"  # a user's own runs (git-ignored)
 # empty for a model that was not trained.
 PREVIOUS_COLUMNS = ("run_id", "task", "model", "method", "seed", "rollout_budget", "language", "accuracy",
                     "fidelity", "n", "commit", "date", "split", "seen")
-COLUMNS = PREVIOUS_COLUMNS + ("response_lang", "cue", "config_hash")
+SECOND_COLUMNS = PREVIOUS_COLUMNS + ("response_lang", "cue", "config_hash")
+# The cross-lingual measures of the scorecard's language (``lrpo.evaluation.scorecard``):
+# line_fidelity and code_switching are fractions, response_tokens the mean tokens generated
+# per response; empty when the run did not measure them (older runs, lm-eval's tokens).
+COLUMNS = SECOND_COLUMNS + ("line_fidelity", "code_switching", "response_tokens")
 # How a run without a training method (a base model) is listed.
 BASE_METHOD = "base"
 
@@ -90,6 +101,18 @@ def _fraction(text: str, column: str, where: str, required: bool) -> float | Non
     return value
 
 
+def _optional_count(text: str, column: str, where: str) -> float | None:
+    if text == "":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ValueError(f"{where}: column {column!r} must be a number >= 0 or empty, got {text!r}") from None
+    if not (math.isfinite(value) and value >= 0.0):
+        raise ValueError(f"{where}: column {column!r} must be a number >= 0 or empty, got {text!r}")
+    return value
+
+
 def parse_row(fields: dict[str, str], where: str) -> dict:
     """A CSV row with typed values; ValueError naming ``where`` for anything malformed."""
     for column in ("run_id", "task", "model", "language"):
@@ -106,6 +129,9 @@ def parse_row(fields: dict[str, str], where: str) -> dict:
         "rollout_budget": _optional_int(fields["rollout_budget"], "rollout_budget", where),
         "accuracy": _fraction(fields["accuracy"], "accuracy", where, required=True),
         "fidelity": _fraction(fields["fidelity"], "fidelity", where, required=False),
+        "line_fidelity": _fraction(fields["line_fidelity"], "line_fidelity", where, required=False),
+        "code_switching": _fraction(fields["code_switching"], "code_switching", where, required=False),
+        "response_tokens": _optional_count(fields["response_tokens"], "response_tokens", where),
         "n": n,
         "seen": None if fields["seen"] == "" else fields["seen"] == "1",
     }
@@ -130,17 +156,19 @@ def read_rows(path) -> list[dict]:
             raise ValueError(f"{path}:1: a leaderboard of the previous schema (without response_lang, cue, "
                              f"config_hash); add them with: python -m lrpo.leaderboard migrate {path} "
                              "--response-lang same --cue instruction (the values its runs used)")
-        if tuple(header) != COLUMNS:
+        if tuple(header) not in (COLUMNS, SECOND_COLUMNS):
             raise ValueError(f"{path}:1: not a leaderboard header: expected {','.join(COLUMNS)}, "
                              f"got {','.join(header)}")
+        # The second schema's rows lack the cross-lingual columns: read them as empty.
+        missing = {column: "" for column in COLUMNS[len(header):]}
         rows, run_languages = [], set()
         for fields in reader:
             where = f"{path}:{reader.line_num}"
             if not fields:
                 continue
-            if len(fields) != len(COLUMNS):
-                raise ValueError(f"{where}: expected {len(COLUMNS)} fields, got {len(fields)}")
-            row = parse_row(dict(zip(COLUMNS, fields, strict=True)), where)
+            if len(fields) != len(header):
+                raise ValueError(f"{where}: expected {len(header)} fields, got {len(fields)}")
+            row = parse_row({**dict(zip(header, fields, strict=True)), **missing}, where)
             if (row["run_id"], row["language"]) in run_languages:
                 raise ValueError(f"{where}: run {row['run_id']!r} lists language {row['language']!r} twice")
             run_languages.add((row["run_id"], row["language"]))
@@ -196,7 +224,15 @@ def new_run_id(scorecard: dict) -> str:
 def scorecard_rows(scorecard: dict, run_id: str, rollout_budget: int | None = None,
                    model_label: str | None = None, config_hash: str | None = None) -> list[dict]:
     """The CSV rows of one scorecard: one per evaluated language. The response
-    language and cue are the scorecard's (``response_lang``, ``cue``), empty when absent."""
+    language and cue are the scorecard's (``response_lang``, ``cue``), empty when absent.
+
+    The ``accuracy`` column holds the task's metric (``leaderboard_metric``): a scorecard
+    of another metric (an LLM judge's ratings of open_ended answers beside their
+    similarities) is a ValueError, as its numbers would be averaged with the others'."""
+    metric, task_metric = scorecard_metric(scorecard)[0], leaderboard_metric(scorecard["task"]).name
+    if metric != task_metric:
+        raise ValueError(f"run {run_id!r}: a scorecard of metric {metric!r} cannot go on the {scorecard['task']} "
+                         f"leaderboard, whose accuracy column holds {task_metric!r}")
     seen = scorecard.get("seen_languages")
     commit = scorecard.get("commit") or git_commit() or ""
     date = (scorecard.get("created") or time.strftime("%Y-%m-%dT%H:%M:%S%z"))[:10]
@@ -207,6 +243,8 @@ def scorecard_rows(scorecard: dict, run_id: str, rollout_budget: int | None = No
             "method": scorecard.get("method") or BASE_METHOD, "seed": scorecard.get("seed"),
             "rollout_budget": rollout_budget, "language": language, "accuracy": float(stats["accuracy"]),
             "fidelity": None if stats.get("fidelity") is None else float(stats["fidelity"]), "n": int(stats["n"]),
+            **{metric: None if stats.get(metric) is None else float(stats[metric])
+               for metric in CROSSLINGUAL_METRICS},
             "commit": commit, "date": date, "split": scorecard.get("split", ""),
             "seen": None if seen is None else language in seen,
             "response_lang": scorecard.get("response_lang") or "", "cue": scorecard.get("cue") or "",
@@ -266,10 +304,11 @@ def find_runs(task: str, leaderboard_dir=USER_DIR, **wanted) -> list[dict]:
 
 
 def migrate(path, response_lang: str, cue: str) -> Path:
-    """Rewrite a CSV of the previous schema (``PREVIOUS_COLUMNS``) with the columns
+    """Rewrite a CSV of the first schema (``PREVIOUS_COLUMNS``) with the columns
     added since: ``response_lang`` and ``cue`` set to the values given (what its runs
-    used; the previous schema did not record them) and ``config_hash`` empty (not
-    known). Every other value is kept as written; the Markdown is re-rendered.
+    used; the previous schema did not record them), ``config_hash`` and the
+    cross-lingual columns empty (not known). Every other value is kept as written;
+    the Markdown is re-rendered.
     ValueError naming the file for a file of another header.
     """
     path = Path(path)
@@ -282,7 +321,8 @@ def migrate(path, response_lang: str, cue: str) -> Path:
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(COLUMNS)
-        writer.writerows(record + [response_lang, cue, ""] for record in records[1:] if record)
+        unknown = [""] * (len(COLUMNS) - len(PREVIOUS_COLUMNS) - 2)
+        writer.writerows(record + [response_lang, cue, *unknown] for record in records[1:] if record)
         write_atomically(path, buffer.getvalue())
         write_atomically(path.with_suffix(".md"), render_markdown(path.stem, read_rows(path)))
     return path

@@ -1,5 +1,6 @@
-"""Figures of a run: per-language accuracy, the router's choices over training,
-and the reward and fidelity curves, as PNG files.
+"""Figures of a run: per-language accuracy (or the task's metric: the mean
+similarity of an open_ended run), the router's choices over training, and the
+reward and its factors' curves, as PNG files.
 
 Each figure is built in two steps: a plain-data series (``router_series``,
 ``training_series``, ``language_accuracies``), which can be checked and reused
@@ -23,8 +24,10 @@ from pathlib import Path
 from lrpo.languages import supported_languages
 
 # What the training-curve figure shows: TRL's mean reward and the reward's two
-# factors as ``lrpo.training.trl_reward`` logs them.
-TRAINING_METRICS = (("reward", "reward"), ("reward/accuracy", "accuracy"), ("reward/fidelity", "fidelity"))
+# factors as ``lrpo.training.trl_reward`` logs them: the quality term (the verifier's
+# accuracy, or the similarity to the reference of a similarity reward) and fidelity.
+TRAINING_METRICS = (("reward", "reward"), ("reward/accuracy", "accuracy"), ("reward/similarity", "similarity"),
+                    ("reward/fidelity", "fidelity"))
 ROUTER_PROBABILITIES = ("effective", "softmax")
 
 
@@ -140,10 +143,23 @@ def questions_per_language(scorecards: Mapping[str, dict]) -> str:
     return f"n = {counts[0]} per language" if len(counts) == 1 else f"n = {counts[0]}-{counts[-1]} per language"
 
 
+def scores_label(scorecards: Mapping[str, dict]) -> str:
+    """What the scorecards' ``accuracy`` holds (``lrpo.evaluation.scorecard.scorecard_metric``):
+    "accuracy", "similarity", ...; ValueError when they hold different metrics."""
+    from lrpo.evaluation.scorecard import scorecard_metric
+
+    names = {scorecard_metric(card)[0] for card in scorecards.values()}
+    if len(names) > 1:
+        raise ValueError(f"cannot plot scorecards of different metrics together: {', '.join(sorted(names))}")
+    return names.pop() if names else "accuracy"
+
+
 def plot_language_bars(scorecards: Mapping[str, dict], path, metric: str = "accuracy", title: str | None = None
                        ) -> Path:
     """Grouped bars: per language (and the macro average), one bar per scorecard,
     e.g. {"base": ..., "grpo": ..., "lrpo": ...}, each in its ``method_color``.
+    ``metric``: the per-language key drawn; its "accuracy" is labelled by what the
+    scorecards hold (``scores_label``: accuracy, or the similarity of an open_ended run).
 
     Accuracy bars carry the scorecard's 95% intervals as error bars; the title gives
     the questions per language (``questions_per_language``). A rate of 0 is drawn as
@@ -152,6 +168,7 @@ def plot_language_bars(scorecards: Mapping[str, dict], path, metric: str = "accu
     interval, at most 100%."""
     languages, values = language_accuracies(scorecards, metric)
     intervals = language_intervals(scorecards, languages) if metric == "accuracy" else {}
+    shown = scores_label(scorecards) if metric == "accuracy" else metric
     groups = languages + ["avg"]
     figure, axes = _new_figure(1, 1, max(6.0, 0.3 * len(groups) * len(values) + 2.0), 4.0)
     axis = axes[0][0]
@@ -178,10 +195,10 @@ def plot_language_bars(scorecards: Mapping[str, dict], path, metric: str = "accu
     axis.set_xticklabels(groups)
     axis.set_ylim(0, min(1.0, max(0.05, top * 1.12 + 0.01)))
     _percent_axis(axis)
-    axis.set_ylabel(metric + (" (95% interval)" if intervals else ""))
+    axis.set_ylabel(shown + (" (95% interval)" if intervals else ""))
     axis.legend(fontsize="small")
     sizes = questions_per_language(scorecards)
-    axis.set_title((title or f"{metric} per language") + (f" ({sizes})" if sizes else ""))
+    axis.set_title((title or f"{shown} per language") + (f" ({sizes})" if sizes else ""))
     axis.grid(axis="y", alpha=0.3)
     return _save(figure, path)
 
@@ -306,8 +323,24 @@ def _same_series(first: tuple[list[int], list[float]], second: tuple[list[int], 
                                          for a, b in zip(first[1], second[1], strict=True))
 
 
+def training_panels(source) -> tuple[dict[str, dict], list[str], bool]:
+    """The training-curve figure's content: ({run label: ``training_series``}, the panels
+    in order, whether the accuracy panel was left out as a copy of the reward's).
+    ``source`` as in ``plot_training_curves``."""
+    runs = dict(source) if isinstance(source, Mapping) and "log_history" not in source else {"": source}
+    series = {label: training_series(log) for label, log in runs.items()}
+    panels = [name for _, name in TRAINING_METRICS if any(name in run for run in series.values())]
+    duplicated = "accuracy" in panels and "reward" in panels and all(
+        "accuracy" in run and "reward" in run and _same_series(run["accuracy"], run["reward"])
+        for run in series.values())
+    if duplicated:
+        panels.remove("accuracy")
+    return series, panels, duplicated
+
+
 def plot_training_curves(source, path) -> Path:
-    """Reward, accuracy and fidelity over training steps, one panel each.
+    """Reward, its quality term (accuracy, or similarity for a similarity reward) and
+    fidelity over training steps, one panel each (``training_panels``).
 
     ``source``: one run's log (see ``training_series``), or {label: log} for several
     runs drawn in each panel in their ``method_color`` (this run and its GRPO
@@ -315,14 +348,7 @@ def plot_training_curves(source, path) -> Path:
     When accuracy equals the reward at every step of every run (no format bonus and
     every answer in the requested language), its panel would repeat the reward's
     and is left out; the reward panel's title says so."""
-    runs = dict(source) if isinstance(source, Mapping) and "log_history" not in source else {"": source}
-    series = {label: training_series(log) for label, log in runs.items()}
-    panels = list(dict.fromkeys(name for run in series.values() for name in run))
-    duplicated = "accuracy" in panels and "reward" in panels and all(
-        "accuracy" in run and "reward" in run and _same_series(run["accuracy"], run["reward"])
-        for run in series.values())
-    if duplicated:
-        panels.remove("accuracy")
+    series, panels, duplicated = training_panels(source)
     figure, axes = _new_figure(1, len(panels), 4.2 * len(panels), 3.2)
     for axis, name in zip(axes[0], panels, strict=True):
         for label, run in series.items():

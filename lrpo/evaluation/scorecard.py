@@ -3,15 +3,42 @@
 Every training run and every ``python -m lrpo.evaluate`` writes one, so runs are
 compared on the same numbers (DESIGN.md §3)::
 
-    {"task", "split", "model", "method", "seed", "n_per_language",
-     "per_language": {lang: {"accuracy", "fidelity", "n"}},
+    {"task", "split", "model", "method", "seed", "metric", "metric_kind", "n_per_language",
+     "per_language": {lang: {"accuracy", "fidelity", "line_fidelity", "code_switching",
+                             "response_tokens", "n"}},
      "average", "seen_average", "unseen_average", "worst_language",
      "fidelity_average", "consistency",
+     "line_fidelity_average", "line_fidelity_seen_average", "line_fidelity_unseen_average",
+     "code_switching_average", ..., "response_tokens_average", ...,
      "baseline": {...} | null, "ci95": {...}, ...}
 
-It is computed from scored samples (``lrpo.evaluate.score_responses``), one per
-(item, language), each with at least ``id``, ``lang``, ``correct`` and ``fidelity``.
-All rates are fractions in [0, 1]; tables print percentages.
+It is computed from scored samples (``lrpo.evaluation.evaluator.score_responses``),
+one per (item, language), each with at least ``id``, ``lang``, ``fidelity`` and the
+score of its metric. All rates are fractions in [0, 1]; tables print percentages.
+
+- The metric (``Metric``): what the per-language ``accuracy`` and the averages hold,
+  named by ``metric`` and ``metric_kind``. ``accuracy`` (binary: the share of
+  responses the task's verifier marks correct, from the samples' ``correct``) for
+  verifier tasks; ``similarity`` (continuous: the mean of the samples' ``similarity``,
+  the calibrated similarity to the reference in [0, 1]) for tasks scored against a
+  reference (open_ended); ``judge:<protocol>`` for an LLM judge's scores
+  (``lrpo.evaluation.judge``: ``judge_score``, binary for CARE-pro's labels, continuous
+  for CARE's ratings). The key stays ``accuracy`` whatever the metric, so that
+  leaderboards, plots, seed aggregates and baseline comparisons read every
+  scorecard the same way; ``metric`` says what it holds, and a scorecard without it
+  (written before it existed) holds accuracy. Scorecards of different metrics are
+  never compared or aggregated (ValueError).
+
+- The cross-lingual measures (``lrpo.evaluation.aggregate.CROSSLINGUAL_METRICS``)
+  come from the samples' ``line_fidelity``, ``code_switched`` (the gate's
+  line-by-line verdicts, ``lrpo.rewards.gated_reward.GateResult``) and
+  ``response_tokens`` (tokens generated): per language the share of responses in
+  the requested language line by line, the share that are code-switched and the
+  mean tokens per response; then their ``<metric>_average`` / ``_seen_average`` /
+  ``_unseen_average`` over languages, as ``fidelity_average`` (a macro mean of the
+  languages that have a value). Samples without them (older runs, judged
+  ratings) make them null; a scorecard written before they existed lacks them,
+  and everything that reads scorecards takes a missing one as null.
 
 - ``average`` is the macro mean over languages, so a language with more items
   does not weigh more; ``seen_average`` / ``unseen_average`` are the same over the
@@ -19,8 +46,11 @@ All rates are fractions in [0, 1]; tables print percentages.
 - ``consistency`` is over parallel items (the same ``id`` in every evaluated
   language): of the items answered correctly in at least one language, the
   share answered correctly in all of them. Null when no item is correct in any
-  language (0/0) or fewer than two languages were evaluated (trivially 1).
-- ``ci95`` holds 95% percentile-bootstrap intervals. Items are resampled within
+  language (0/0) or fewer than two languages were evaluated (trivially 1), and
+  for a continuous metric, where no response is right or wrong
+  (``consistency_items`` 0).
+- ``ci95`` holds 95% percentile-bootstrap intervals of the metric (the items'
+  scores, 0/1 or continuous, averaged per draw). Items are resampled within
   each language; when the languages hold the same items (parallel benchmarks)
   one draw of item indices is shared by all languages, because a hard problem is
   hard in every language: resampling languages independently would ignore that
@@ -32,13 +62,80 @@ print scorecards are ``lrpo.evaluation.tables``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
-from lrpo.evaluation.aggregate import SCALAR_METRICS, mean
+from lrpo.evaluation.aggregate import CROSSLINGUAL_METRICS, SCALAR_METRICS, mean
+
+# The sample field each per-language cross-lingual measure is the mean of.
+SAMPLE_FIELDS = {"line_fidelity": "line_fidelity", "code_switching": "code_switched",
+                 "response_tokens": "response_tokens"}
 
 BOOTSTRAP_RESAMPLES = 1000
+
+BINARY, CONTINUOUS = "binary", "continuous"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """What a scorecard's ``accuracy`` holds: ``name`` (the scorecard's ``metric``),
+    ``kind`` (``metric_kind``: BINARY, each response right or wrong, or CONTINUOUS, a
+    score in [0, 1]) and the sample field each response's score is read from."""
+
+    name: str
+    kind: str
+    field: str
+
+    def __post_init__(self):
+        if self.kind not in (BINARY, CONTINUOUS):
+            raise ValueError(f"metric {self.name!r}: kind must be {BINARY!r} or {CONTINUOUS!r}, got {self.kind!r}")
+
+    @property
+    def binary(self) -> bool:
+        return self.kind == BINARY
+
+
+# A verifier task's metric, and that of a task scored by similarity to a reference answer.
+ACCURACY = Metric("accuracy", BINARY, "correct")
+SIMILARITY = Metric("similarity", CONTINUOUS, "similarity")
+
+
+def task_metric(task) -> Metric:
+    """The metric a task is scored by: SIMILARITY for a task with a ``similarity()``
+    reward (open_ended: ``task.score`` is the calibrated similarity), else ACCURACY
+    (``task.score`` is its verifier's 1 or 0)."""
+    return SIMILARITY if callable(getattr(task, "similarity", None)) else ACCURACY
+
+
+def leaderboard_metric(task_name: str) -> Metric:
+    """The metric of the leaderboard of ``task_name``: the metric of the task registered
+    under it (``task_metric``); for a judged benchmark, named by its judge protocol
+    ("care", "care_pro": ``lrpo.evaluation.judge.PROTOCOLS``), that protocol's; else
+    ACCURACY (results imported from elsewhere, e.g. lm-eval's)."""
+    from lrpo.evaluation.judge import PROTOCOLS
+    from lrpo.tasks import get_task
+
+    try:
+        return task_metric(get_task(task_name))
+    except (ValueError, TypeError):
+        return PROTOCOLS[task_name].metric if task_name in PROTOCOLS else ACCURACY
+
+
+def scorecard_metric(scorecard: dict) -> tuple[str, str]:
+    """(metric, metric_kind) of a scorecard; ("accuracy", "binary") for one written before
+    scorecards named their metric."""
+    name = scorecard.get("metric") or ACCURACY.name
+    return name, scorecard.get("metric_kind") or (BINARY if name == ACCURACY.name else CONTINUOUS)
+
+
+def check_same_metric(first: dict, second: dict, what: str) -> None:
+    """ValueError when two scorecards hold different metrics (``what``: the operation)."""
+    if scorecard_metric(first) != scorecard_metric(second):
+        raise ValueError(f"cannot {what} scorecards of different metrics: {scorecard_metric(first)[0]!r} and "
+                         f"{scorecard_metric(second)[0]!r}")
 
 
 def default_seen_languages() -> tuple[str, ...]:
@@ -48,20 +145,57 @@ def default_seen_languages() -> tuple[str, ...]:
     return SEEN_LANGUAGES
 
 
-def _group_by_language(samples: Sequence[dict]) -> dict[str, dict[str, tuple[bool, float]]]:
-    """lang -> id -> (correct, fidelity), in the order languages first appear."""
-    by_lang: dict[str, dict[str, tuple[bool, float]]] = {}
+def _score(sample: dict, metric: Metric) -> float:
+    """A sample's score under ``metric``: 1.0 / 0.0 for a binary one, else the value, which
+    must be a number in [0, 1] (ValueError naming the sample)."""
+    value = sample[metric.field]
+    if metric.binary:
+        return float(bool(value))
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+            math.isfinite(value) and 0.0 <= value <= 1.0):
+        raise ValueError(f"sample {sample['id']!r} ({sample['lang']}): {metric.field} must be a number in [0, 1], "
+                         f"got {value!r}")
+    return float(value)
+
+
+def _group_by_language(samples: Sequence[dict], metric: Metric = ACCURACY
+                       ) -> dict[str, dict[str, tuple[float, float]]]:
+    """lang -> id -> (score, fidelity), in the order languages first appear; the score is
+    the sample's ``metric.field`` (1.0 / 0.0 for a binary metric)."""
+    by_lang: dict[str, dict[str, tuple[float, float]]] = {}
     for sample in samples:
-        for key in ("id", "lang", "correct", "fidelity"):
+        for key in ("id", "lang", metric.field, "fidelity"):
             if key not in sample:
                 raise ValueError(f"sample has no {key!r} field: {sorted(sample)}")
         items = by_lang.setdefault(sample["lang"], {})
         if sample["id"] in items:
             raise ValueError(f"item {sample['id']!r} is scored twice in language {sample['lang']!r}")
-        items[sample["id"]] = (bool(sample["correct"]), float(sample["fidelity"]))
+        items[sample["id"]] = (_score(sample, metric), float(sample["fidelity"]))
     if not by_lang:
         raise ValueError("no samples to score")
     return by_lang
+
+
+def _crosslingual_means(samples: Sequence[dict]) -> dict[str, dict[str, float | None]]:
+    """lang -> each cross-lingual measure's mean over the language's samples that
+    have it (None when none has)."""
+    values: dict[str, dict[str, list[float]]] = {}
+    for sample in samples:
+        by_metric = values.setdefault(sample["lang"], {metric: [] for metric in CROSSLINGUAL_METRICS})
+        for metric, field in SAMPLE_FIELDS.items():
+            if sample.get(field) is not None:
+                by_metric[metric].append(float(sample[field]))
+    return {lang: {metric: mean(found) for metric, found in by_metric.items()}
+            for lang, by_metric in values.items()}
+
+
+def crosslingual_averages(per_language: dict[str, dict], languages: Sequence[str], seen: Sequence[str],
+                          unseen: Sequence[str]) -> dict[str, float | None]:
+    """``<metric>_average`` / ``_seen_average`` / ``_unseen_average`` of each
+    cross-lingual measure: the mean over those languages that have a value."""
+    groups = {"average": languages, "seen_average": seen, "unseen_average": unseen}
+    return {f"{metric}_{name}": mean(per_language[lang].get(metric) for lang in group)
+            for metric in CROSSLINGUAL_METRICS for name, group in groups.items()}
 
 
 def _common_ids(by_lang: dict[str, dict]) -> list[str]:
@@ -91,11 +225,13 @@ def _interval(values: np.ndarray, level: float = 0.95) -> list[float] | None:
     return [float(low), float(high)]
 
 
-def bootstrap_intervals(by_lang: dict[str, dict[str, tuple[bool, float]]], seen: Sequence[str],
-                        unseen: Sequence[str], n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0
-                        ) -> dict:
-    """95% intervals of the per-language accuracies, the averages and consistency
-    (see the module docstring for why parallel items are resampled jointly)."""
+def bootstrap_intervals(by_lang: dict[str, dict[str, tuple[float, float]]], seen: Sequence[str],
+                        unseen: Sequence[str], n_resamples: int = BOOTSTRAP_RESAMPLES, seed: int = 0,
+                        binary: bool = True) -> dict:
+    """95% intervals of the per-language means of the items' scores (``by_lang``: lang ->
+    id -> (score, fidelity), scores 0/1 or in [0, 1]), the averages and, for a
+    ``binary`` metric, consistency (null otherwise); see the module docstring for why
+    parallel items are resampled jointly."""
     if n_resamples < 1:
         raise ValueError(f"n_resamples must be >= 1, got {n_resamples}")
     rng = np.random.default_rng(seed)
@@ -125,7 +261,7 @@ def bootstrap_intervals(by_lang: dict[str, dict[str, tuple[bool, float]]], seen:
         "consistency": None,
     }
     common = _common_ids(by_lang)
-    if len(languages) >= 2 and common:
+    if binary and len(languages) >= 2 and common:
         some, every = _consistency_counts(by_lang, common)
         draws = rng.integers(0, len(common), size=(n_resamples, len(common)))
         denominators = some[draws].sum(axis=1).astype(float)
@@ -136,20 +272,26 @@ def bootstrap_intervals(by_lang: dict[str, dict[str, tuple[bool, float]]], seen:
 
 def build_scorecard(samples: Sequence[dict], *, task: str, split: str, model: str, method: str | None = None,
                     seed: int | None = 0, seen_languages: Iterable[str] | None = None,
-                    n_resamples: int = BOOTSTRAP_RESAMPLES, bootstrap_seed: int = 0) -> dict:
+                    n_resamples: int = BOOTSTRAP_RESAMPLES, bootstrap_seed: int = 0,
+                    metric: Metric = ACCURACY) -> dict:
     """The scorecard of scored samples (one per item and language).
 
     ``seen_languages``: the languages the model was trained on; None means the
     paper's mGSM split (``lrpo.languages.SEEN_LANGUAGES``). Only the evaluated ones
     count; ``seen_average`` / ``unseen_average`` are null when a side is empty.
+    ``metric``: what each sample is scored by (``Metric``; the module docstring).
+    ValueError for no samples, an item scored twice in a language, a missing field,
+    or a continuous score that is not a number in [0, 1].
     """
-    by_lang = _group_by_language(samples)
+    by_lang = _group_by_language(samples, metric)
+    crosslingual = _crosslingual_means(samples)
     languages = list(by_lang)
     per_language = {}
     for lang, items in by_lang.items():
         per_language[lang] = {
-            "accuracy": mean(float(correct) for correct, _ in items.values()),
+            "accuracy": mean(score for score, _ in items.values()),
             "fidelity": mean(fidelity for _, fidelity in items.values()),
+            **crosslingual[lang],
             "n": len(items),
         }
     seen, unseen = _split_languages(languages, None if seen_languages is None else tuple(seen_languages))
@@ -158,7 +300,7 @@ def build_scorecard(samples: Sequence[dict], *, task: str, split: str, model: st
 
     common = _common_ids(by_lang)
     consistency, consistency_items = None, 0
-    if len(languages) >= 2 and common:
+    if metric.binary and len(languages) >= 2 and common:
         some, every = _consistency_counts(by_lang, common)
         consistency_items = int(some.sum())
         consistency = float(every.sum() / some.sum()) if consistency_items else None
@@ -169,6 +311,8 @@ def build_scorecard(samples: Sequence[dict], *, task: str, split: str, model: st
         "model": model,
         "method": method,
         "seed": seed,
+        "metric": metric.name,
+        "metric_kind": metric.kind,
         "n_per_language": counts.pop() if len(counts) == 1 else None,
         "per_language": per_language,
         "average": mean(accuracies.values()),
@@ -178,12 +322,13 @@ def build_scorecard(samples: Sequence[dict], *, task: str, split: str, model: st
         "worst_language": min(languages, key=lambda lang: accuracies[lang]),
         "fidelity_average": mean(per_language[lang]["fidelity"] for lang in languages),
         "consistency": consistency,
+        **crosslingual_averages(per_language, languages, seen, unseen),
         "baseline": None,
         "seen_languages": seen,
         "unseen_languages": unseen,
         # The denominator of consistency: parallel items correct in at least one language.
         "consistency_items": consistency_items,
-        "ci95": bootstrap_intervals(by_lang, seen, unseen, n_resamples, bootstrap_seed),
+        "ci95": bootstrap_intervals(by_lang, seen, unseen, n_resamples, bootstrap_seed, metric.binary),
     }
 
 
@@ -195,11 +340,13 @@ def delta(this: float | None, base: float | None) -> float | None:
 def with_baseline(scorecard: dict, baseline: dict) -> dict:
     """A copy of ``scorecard`` whose ``baseline`` block compares it with another
     run's scorecard (normally GRPO with the same model, seed and budget):
-    the baseline's scores and ``delta_*`` = this − baseline."""
+    the baseline's scores and ``delta_*`` = this − baseline. ValueError for scorecards
+    of different tasks, splits or metrics."""
     for key in ("task", "split"):
         if scorecard.get(key) != baseline.get(key):
             raise ValueError(f"cannot compare scorecards of different {key}s: "
                              f"{scorecard.get(key)!r} vs baseline {baseline.get(key)!r}")
+    check_same_metric(scorecard, baseline, "compare")
     base_accuracy = {lang: stats["accuracy"] for lang, stats in baseline["per_language"].items()}
     block = {
         "method": baseline.get("method"),

@@ -1,17 +1,23 @@
 """Tables of scores: scorecards, comparisons and the reproduced paper tables.
 
 All rates are fractions in [0, 1] and print as percentages with one decimal;
-an aggregate's {"mean", "std"} prints as "mean ± std" (std in points). Tables
-come as Markdown (pipes) or aligned console text (``TABLE_STYLES``).
+token counts print as they are, with one decimal; an aggregate's {"mean", "std"}
+prints as "mean ± std" (std in points, or in tokens). Tables come as Markdown
+(pipes) or aligned console text (``TABLE_STYLES``).
 
-- ``format_table``: one scorecard (or a seed aggregate), language by language;
+- ``format_table``: one scorecard (or a seed aggregate), language by language,
+  with the cross-lingual measures (line fidelity, code-switching, response
+  tokens) where the scorecard has them; the score column is named by the
+  scorecard's metric ("accuracy %", "similarity %": ``lrpo.evaluation.scorecard``);
 - ``format_comparison_table``: base model, GRPO and this run side by side;
 - ``reproduced_table_section``: one table of ``benchmarks/reproduce.py`` (its
   rows' mean ± std over seeds), beside ``paper_numbers_table`` (the paper's
   rows for the same backbone and benchmark, in points as printed), and
   ``replace_section`` to put it into the Markdown file that holds every table.
 
-The leaderboard's Markdown is ``lrpo.evaluation.leaderboard_markdown``.
+The leaderboard's Markdown is ``lrpo.evaluation.leaderboard_markdown``. This
+module is past 400 lines because its three kinds of tables share the cells'
+formatting (percentages, counts, mean ± std).
 """
 
 from __future__ import annotations
@@ -20,27 +26,39 @@ import math
 import time
 from collections.abc import Sequence
 
-from lrpo.evaluation.aggregate import aggregate_scorecards
+from lrpo.evaluation.aggregate import CROSSLINGUAL_METRICS, aggregate_scorecards
 from lrpo.evaluation.paper import OVERALL, SPLITS, find_row, paper_rows
-from lrpo.evaluation.scorecard import delta
+from lrpo.evaluation.scorecard import BINARY, delta, scorecard_metric
 
 TABLE_STYLES = ("markdown", "console")
 
 
-def percent(value: float | None, signed: bool = False) -> str:
-    """A fraction as a percentage with one decimal ("24.9"); "-" for null."""
+# How each column of numbers is scaled for printing: fractions as percentages, counts as they are.
+PERCENT, COUNT = 100.0, 1.0
+# The cross-lingual measures' column headers and scales in ``format_table``.
+CROSSLINGUAL_COLUMNS = {"line_fidelity": ("line fidelity %", PERCENT),
+                        "code_switching": ("code-switched %", PERCENT), "response_tokens": ("tokens", COUNT)}
+
+
+def _scaled(value: float | None, signed: bool = False, scale: float = PERCENT) -> str:
     if value is None:
         return "-"
-    return f"{value * 100:+.1f}" if signed else f"{value * 100:.1f}"
+    return f"{value * scale:+.1f}" if signed else f"{value * scale:.1f}"
 
 
-def _cell(value, signed: bool = False) -> str:
-    """A plain fraction, or an aggregate's {"mean", "std"} as "mean ± std"."""
+def percent(value: float | None, signed: bool = False) -> str:
+    """A fraction as a percentage with one decimal ("24.9"); "-" for null."""
+    return _scaled(value, signed)
+
+
+def _cell(value, signed: bool = False, scale: float = PERCENT) -> str:
+    """A plain value, or an aggregate's {"mean", "std"} as "mean ± std"; a fraction
+    as a percentage (``scale`` PERCENT) or a count as it is (COUNT)."""
     if isinstance(value, dict):
         if value.get("std") is None:
-            return percent(value["mean"], signed)
-        return f"{percent(value['mean'], signed)} ± {value['std'] * 100:.1f}"
-    return percent(value, signed)
+            return _scaled(value["mean"], signed, scale)
+        return f"{_scaled(value['mean'], signed, scale)} ± {value['std'] * scale:.1f}"
+    return _scaled(value, signed, scale)
 
 
 def _point(value) -> float | None:
@@ -74,29 +92,47 @@ def _language_label(scorecard: dict, name: str) -> str:
 
 
 def format_table(scorecard: dict, style: str = "markdown") -> str:
-    """Languages × accuracy / 95% interval / fidelity / n, then the averages, for a
-    scorecard or an ``aggregate_scorecards`` result (cells "mean ± std")."""
+    """Languages × accuracy / 95% interval / fidelity / line fidelity /
+    code-switched / response tokens / n, then the averages (all, seen, unseen),
+    for a scorecard or an ``aggregate_scorecards`` result (cells "mean ± std").
+    A cross-lingual column is left out when no language has a value (a scorecard
+    written before they existed, or tokens a generator did not count)."""
     ci = scorecard.get("ci95") or {}
+    per_language = scorecard["per_language"]
+    measures = [metric for metric in CROSSLINGUAL_METRICS
+                if any(_point(stats.get(metric)) is not None for stats in per_language.values())]
 
     def interval(bounds) -> str:
         return "-" if not bounds else f"{percent(bounds[0])}–{percent(bounds[1])}"
 
+    def crosslingual(values: dict, suffix: str = "") -> list[str]:
+        return [_cell(values.get(f"{metric}{suffix}"), scale=CROSSLINGUAL_COLUMNS[metric][1])
+                for metric in measures]
+
     rows = []
-    for lang, stats in scorecard["per_language"].items():
+    for lang, stats in per_language.items():
         rows.append([lang, _cell(stats["accuracy"]), interval(ci.get("per_language", {}).get(lang)),
-                     _cell(stats["fidelity"]), str(stats["n"])])
-    total = sum(stats["n"] for stats in scorecard["per_language"].values())
+                     _cell(stats["fidelity"]), *crosslingual(stats), str(stats["n"])])
+    total = sum(stats["n"] for stats in per_language.values())
     rows.append(["average", _cell(scorecard["average"]), interval(ci.get("average")),
-                 _cell(scorecard["fidelity_average"]), str(total)])
+                 _cell(scorecard["fidelity_average"]), *crosslingual(scorecard, "_average"), str(total)])
     for name in ("seen", "unseen"):
         if _point(scorecard.get(f"{name}_average")) is not None:
             rows.append([_language_label(scorecard, name), _cell(scorecard[f"{name}_average"]),
-                         interval(ci.get(f"{name}_average")), "", ""])
-    table = render_table(["language", "accuracy %", "95% CI", "fidelity %", "n"], rows, style)
+                         interval(ci.get(f"{name}_average")), "", *crosslingual(scorecard, f"_{name}_average"),
+                         ""])
+    metric, kind = scorecard_metric(scorecard)
+    header = ["language", f"{metric} %", "95% CI", "fidelity %",
+              *(CROSSLINGUAL_COLUMNS[metric][0] for metric in measures), "n"]
+    table = render_table(header, rows, style)
     consistency = scorecard.get("consistency")
-    notes = [worst_language_note(scorecard),
-             "consistency: " + ("- (no item correct in any language)" if _point(consistency) is None
-                                else _cell(consistency))]
+    if kind != BINARY:
+        consistency_note = f"- (not defined for a continuous {metric})"
+    elif _point(consistency) is None:
+        consistency_note = "- (no item correct in any language)"
+    else:
+        consistency_note = _cell(consistency)
+    notes = [worst_language_note(scorecard), "consistency: " + consistency_note]
     baseline = scorecard.get("baseline")
     if baseline:
         notes.append(f"Δ average vs {baseline.get('method') or 'baseline'}: "
@@ -179,7 +215,10 @@ def format_comparison_table(base: dict | None, baseline: dict | None, this: dict
     may be None (their columns are left out). The interval is
     ``difference_interval`` over the row's languages; "Δ questions" is
     ``question_difference`` (blank when the two were scored on different numbers
-    of questions)."""
+    of questions). Both read the values as shares of questions answered correctly:
+    for a continuous metric (similarity, judge ratings) they are left blank, and a
+    note names the metric."""
+    continuous = scorecard_metric(this)[1] != BINARY
     columns = [(card, label) for card, label in ((base, "base"), (baseline, "GRPO")) if card is not None]
     columns.append((this, "this"))
     reference = baseline if baseline is not None else base
@@ -202,8 +241,8 @@ def format_comparison_table(base: dict | None, baseline: dict | None, this: dict
     def row(label: str, values: list[float | None], languages: Sequence[str]) -> list[str]:
         cells = [label] + [percent(v) for v in values]
         if reference is not None:
-            bounds = difference_interval(pairs(languages))
-            questions = question_difference(pairs(languages))
+            bounds = None if continuous else difference_interval(pairs(languages))
+            questions = None if continuous else question_difference(pairs(languages))
             if questions in (-1, 1):
                 one_question.append(label.split(" (")[0])
             cells += [percent(delta(values[-1], values[-2]), signed=True),
@@ -219,6 +258,9 @@ def format_comparison_table(base: dict | None, baseline: dict | None, this: dict
             values = [_point(card.get(f"{name}_average")) for card, _ in columns]
             rows.append(row(_language_label(this, name), values, this.get(f"{name}_languages") or []))
     notes = []
+    if continuous:
+        notes.append(f"values: mean {scorecard_metric(this)[0]} (%), a continuous score: no interval of Δ "
+                     "or count of questions")
     if one_question:
         notes.append(f"one question apart (Δ questions ±1): {', '.join(one_question)}")
     notes.append(worst_language_note(this))

@@ -16,10 +16,13 @@ machines cannot download one. This module makes one from nothing:
    in another language, under both cues, so the model learns to follow them.
 
 The same recipe builds a model of the ``arith_cot`` world (``world`` field,
-``--size arith_cot``): there the mix is uneven in the *answer* language too —
+``--world arith_cot``): there the mix is uneven in the *answer* language too —
 worked chains mostly in English, few in the low-resource languages, whose
 questions are mostly answered in English — so that the response language
-changes accuracy. (The module is over 400 lines because the model's
+changes accuracy; ``direct_answer_share`` can also leave the steps out of a
+share of a language's targets (the answer line alone), a behaviour of the base
+model that RL can unlearn. Every size (default, quick, smoke) exists for both
+worlds (``tiny_model_config(size, world)``). (The module is over 400 lines because the model's
 configuration, data, training and evaluation are one recipe read top to bottom.)
 
 Training is pinned by a token budget and a seed, never by wall time: accuracy
@@ -31,7 +34,7 @@ loadable with ``AutoModelForCausalLM`` / ``AutoTokenizer``.
     python -m lrpo.models.tiny              # build (or reuse) the default model, print accuracy
     python -m lrpo.models.tiny --rebuild    # retrain it
     python -m lrpo.models.tiny --print-path # just the directory (built if missing)
-    python -m lrpo.models.tiny --size arith_cot  # the arith_cot world's model
+    python -m lrpo.models.tiny --world arith_cot  # the arith_cot world's model
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ import torch
 from lrpo.languages import get_language
 from lrpo.models.build_checkpoint import CHECKPOINT_EVERY, BuildCheckpoint
 from lrpo.models.tokenizer import END, train_tokenizer
+from lrpo.synthetic.arith_cot.narration import STEP_SEPARATOR
 from lrpo.tasks.arith import ArithTask
 from lrpo.tasks.arith_cot import ArithCotTask
 from lrpo.tasks.base import Task
@@ -77,7 +81,7 @@ DEFAULT_MIX = (("en", 0.40), ("de", 0.09), ("es", 0.09), ("fr", 0.09), ("ja", 0.
 WORLDS = {"arith": ArithTask, "arith_cot": ArithCotTask}
 # Fields added after the first models were built: left out of the fingerprint
 # while at these defaults, so the models built before them keep their hash.
-_LATER_FIELDS = {"world": "arith", "own_language_share": ()}
+_LATER_FIELDS = {"world": "arith", "own_language_share": (), "direct_answer_share": ()}
 # The arith_cot model's mix. Questions: every language is asked often enough to
 # be understood. Worked solutions: English answers its own questions and those
 # of the other languages that are not answered in their own; the six other
@@ -125,6 +129,11 @@ class TinyModelConfig:
     # is answered in the question's language; otherwise it is answered in English.
     # Languages not listed (and every language when empty) answer in their own.
     own_language_share: tuple[tuple[str, float], ...] = ()
+    # Per response language, the chance that an example's target is the bare
+    # answer line (answer phrase and number) without the worked steps: the
+    # behaviour a base model has but that RL can unlearn (arith_cot only).
+    # Languages not listed (and every language when empty) always show the steps.
+    direct_answer_share: tuple[tuple[str, float], ...] = ()
     # Share of examples cued by the language tag (the rest by the instruction).
     tag_cue_share: float = 0.5
     # Optimisation: the budget counts every non-padding token seen (prompt and
@@ -169,7 +178,7 @@ class TinyModelConfig:
     @classmethod
     def from_dict(cls, data: dict) -> TinyModelConfig:
         data = dict(data)
-        for name in ("language_mix", "own_language_share"):
+        for name in ("language_mix", "own_language_share", "direct_answer_share"):
             if name in data:
                 data[name] = tuple((lang, float(share)) for lang, share in data[name])
         return cls(**data)
@@ -183,10 +192,13 @@ class TinyModelConfig:
     def validate(self) -> None:
         if self.world not in WORLDS:
             raise ValueError(f"world: unknown world {self.world!r}; expected one of {', '.join(WORLDS)}")
-        for lang, share in self.own_language_share:
-            get_language(lang)
-            if not 0 <= share <= 1:
-                raise ValueError(f"own_language_share of {lang!r} must be in [0, 1], got {share}")
+        for name in ("own_language_share", "direct_answer_share"):
+            for lang, share in getattr(self, name):
+                get_language(lang)
+                if not 0 <= share <= 1:
+                    raise ValueError(f"{name} of {lang!r} must be in [0, 1], got {share}")
+        if self.direct_answer_share and self.world != "arith_cot":
+            raise ValueError("direct_answer_share: only the arith_cot world has worked steps to leave out")
         for lang, share in self.language_mix:
             get_language(lang)
             if share < 0:
@@ -198,15 +210,37 @@ class TinyModelConfig:
                 raise ValueError(f"{name} must be in [0, 1]")
 
 
-TINY_MODELS = {"default": TinyModelConfig, "quick": TinyModelConfig.quick, "smoke": TinyModelConfig.smoke,
-               "arith_cot": TinyModelConfig.arith_cot}
+# The sizes every world's model comes in. ``python -m lrpo.train`` uses ``default``
+# (``quick`` under --quick); tests use ``smoke``.
+TINY_MODELS = {"default": TinyModelConfig, "quick": TinyModelConfig.quick, "smoke": TinyModelConfig.smoke}
+# The world of the default model: the one the trainer uses for a task that is not itself a world.
+DEFAULT_WORLD = "arith"
 
 
-def tiny_model_config(name: str) -> TinyModelConfig:
-    """The named configuration: ``default``, ``quick``, ``smoke`` or ``arith_cot``."""
-    if name not in TINY_MODELS:
-        raise ValueError(f"unknown tiny model {name!r}; expected one of {', '.join(TINY_MODELS)}")
-    return TINY_MODELS[name]()
+def tiny_model_config(size: str = "default", world: str = DEFAULT_WORLD) -> TinyModelConfig:
+    """The configuration of ``size`` (``default``, ``quick`` or ``smoke``) for ``world``
+    (``arith`` or ``arith_cot``). ``arith_cot`` models keep the size's architecture and
+    take the world's data mix (``TinyModelConfig.arith_cot``); its default size is
+    exactly ``TinyModelConfig.arith_cot()``. ValueError names an unknown size or world."""
+    if size not in TINY_MODELS:
+        raise ValueError(f"unknown tiny model {size!r}; expected one of {', '.join(TINY_MODELS)}")
+    if world not in WORLDS:
+        raise ValueError(f"unknown world {world!r}; expected one of {', '.join(WORLDS)}")
+    config = TINY_MODELS[size]()
+    if world == "arith":
+        return config
+    if size == "default":
+        return TinyModelConfig.arith_cot()
+    cot = TinyModelConfig.arith_cot()
+    return dataclasses.replace(config, world=world, language_mix=cot.language_mix,
+                               own_language_share=cot.own_language_share,
+                               direct_answer_share=cot.direct_answer_share)
+
+
+def world_of(task_name: str) -> str:
+    """The world whose tiny model stands in for ``task_name``: the task itself when it is
+    a synthetic world, else ``DEFAULT_WORLD``."""
+    return task_name if task_name in WORLDS else DEFAULT_WORLD
 
 
 def default_cache_dir() -> Path:
@@ -266,6 +300,7 @@ def draw_languages(rng: random.Random, config: TinyModelConfig, languages: Seque
 def sft_items(task: ArithTask, tokenizer, config: TinyModelConfig) -> tuple[list[SFTItem], int]:
     """Draw supervised examples until the token budget is spent; (items, tokens)."""
     rng = random.Random(f"tiny-sft-{config.seed}")
+    direct_share = dict(config.direct_answer_share)
     problems = task.problems("train")
     end = [tokenizer.convert_tokens_to_ids(END)]
     items: list[SFTItem] = []
@@ -280,7 +315,11 @@ def sft_items(task: ArithTask, tokenizer, config: TinyModelConfig) -> tuple[list
             example = task.example("train", index, problems[index], question_lang)
             chunk_prompts.append(tokenizer.apply_chat_template(
                 task.prompt(example, response_lang, cue=cue), add_generation_prompt=True, tokenize=False))
-            chunk_targets.append(task.solution(example, response_lang))
+            target = task.solution(example, response_lang)
+            # Only draw when the field is set, so that models built before it keep their data.
+            if direct_share and rng.random() < direct_share.get(response_lang, 0.0):
+                target = target.rsplit(STEP_SEPARATOR, 1)[-1]
+            chunk_targets.append(target)
         prompt_ids = tokenizer(chunk_prompts, add_special_tokens=False)["input_ids"]
         target_ids = tokenizer(chunk_targets, add_special_tokens=False)["input_ids"]
         for prompt, target in zip(prompt_ids, target_ids, strict=True):
@@ -532,9 +571,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lrpo.models.tiny", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rebuild", action="store_true", help="retrain even if the model is cached")
     parser.add_argument("--size", choices=tuple(TINY_MODELS), default="default",
-                        help="which configuration: the default world's model, the --quick runs' model "
-                             "(about 1.5 min to build), the seconds-long test build, or the arith_cot "
-                             "world's model")
+                        help="the model python -m lrpo.train uses, the --quick runs' model (about 1.5 min to "
+                             "build), or the seconds-long test build")
+    parser.add_argument("--world", choices=tuple(WORLDS), default=DEFAULT_WORLD,
+                        help=f"the synthetic world it is trained on (default {DEFAULT_WORLD}; arith is the null "
+                             "world, where the response language barely changes accuracy)")
     parser.add_argument("--print-path", action="store_true",
                         help="print only the model directory (building it first if missing)")
     parser.add_argument("--cache-dir", default=None, help=f"cache root (default: ${CACHE_ENV} or ~/.cache/lrpo)")
@@ -542,7 +583,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="after building, print per-language accuracy on N test problems per language "
                              "under both cues (0: skip)")
     args = parser.parse_args(argv)
-    config = tiny_model_config(args.size)
+    config = tiny_model_config(args.size, args.world)
     path = build_tiny_model(config, args.cache_dir, rebuild=args.rebuild, progress=not args.print_path)
     if args.print_path:
         print(path)

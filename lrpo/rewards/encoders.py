@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import PurePath
 from typing import Protocol
 
 import numpy as np
@@ -141,6 +142,16 @@ def load_encoder(name: str = DEFAULT_ENCODER, **options) -> Encoder:
     if name == DEFAULT_ENCODER:
         return E5Encoder(**options) if options else _shared_e5()
     return HFEncoder(name, **options)
+
+
+def same_encoder(table_encoder: str, encoder: str) -> bool:
+    """Whether a calibration table recorded for ``table_encoder`` holds for ``encoder``:
+    the same name, or a local copy of a hub model (``/models/mmBERT-small`` for
+    ``jhu-clsp/mmBERT-small``: the same last path component)."""
+    if table_encoder == encoder:
+        return True
+    return DEFAULT_ENCODER not in (table_encoder, encoder) and \
+        PurePath(table_encoder).name == PurePath(str(encoder).rstrip("/")).name
 
 
 def rowwise_cosine(a: np.ndarray, b: np.ndarray) -> np.ndarray:

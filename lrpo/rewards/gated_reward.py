@@ -12,8 +12,11 @@
   language (``hard``, the paper: the whole response, segment by segment, with at
   most ``lid.DRIFT_TOLERANCE`` of its letters in another language), or the
   identifier's probability of that language (``soft``: the letter-weighted mean
-  over the segments). A gate of None / "off" multiplies by 1.0 (ablations);
-  the language is still identified and reported as ``fidelity``.
+  over the segments), or 1.0 / 0.0 whether the response is in it line by line
+  (``lines``: the hard gate passed *and* every judged line counts as the
+  requested language, ``lid.line_language``: one English line in a German answer
+  fails it). A gate of None / "off" multiplies by 1.0 (ablations); the language
+  is still identified and reported as ``fidelity``.
 - format: 1.0 when the response commits to an answer (an answer phrase of its
   language or English, or ``\\boxed{}``: ``lrpo.tasks.answers.committed_answer``),
   else 0.0. It is added, not gated, and weighs 0 unless asked for: a small
@@ -36,16 +39,22 @@ from lrpo.rewards import lid
 from lrpo.tasks.answers import committed_answer
 from lrpo.tasks.base import Example, Task
 
-GATE_MODES = ("hard", "soft")
+GATE_MODES = ("hard", "soft", "lines")
 GATE_OFF = ("off", None)
 
 
 @dataclass(frozen=True)
 class GateResult:
-    value: float          # the multiplier: 0/1 (hard) or the requested language's probability (soft)
+    value: float          # the multiplier: 0/1 (hard, lines) or the requested language's probability (soft)
     fidelity: float       # 1.0 when the identified language counts as the requested one, whatever the mode
     detected_lang: str    # the identifier's best candidate, or "unknown"
     detected_prob: float  # its probability
+    # Line by line, judged in the "lines" mode or when asked for (``evaluate(..., lines=True)``), else None:
+    # 1.0 when fidelity is 1.0 and every judged line counts as the requested language (so never above
+    # fidelity: a response too short to judge a line has its fidelity), and 1.0 when the judged lines count
+    # as two languages or more (``lid.code_switched``), whatever the requested one.
+    line_fidelity: float | None = None
+    code_switched: float | None = None
 
 
 class LanguageGate:
@@ -59,7 +68,9 @@ class LanguageGate:
     more than ``lid.DRIFT_TOLERANCE`` of its letters are in segments identified
     as another language (a long drift in the middle). A response with too few
     letters to identify (a bare number) fails the gate: otherwise a policy could
-    escape the language constraint by answering without words.
+    escape the language constraint by answering without words. The "lines" mode
+    also fails a response with a judged line in another language (``lid``'s module
+    docstring: what a line is and when it is judged).
     """
 
     def __init__(self, mode: str = "hard", candidates: Iterable[str] | None = None):
@@ -74,24 +85,39 @@ class LanguageGate:
             raise ValueError(f"requested language {requested!r} is not among the gate's candidate languages "
                              f"({', '.join(self.candidates)}); it could never be detected")
 
-    def evaluate(self, response: str, requested: str) -> GateResult:
+    def evaluate(self, response: str, requested: str, lines: bool = False) -> GateResult:
+        """The gate's verdict on ``response`` asked in ``requested``; with ``lines``
+        (always in the "lines" mode) also its line-level fidelity and code-switching.
+        ValueError for a requested language that is not a candidate."""
         self._check_requested(requested)
-        found = lid.segment_languages(response, self.candidates)
+        cleaned = lid.clean_lines(response)
+        found = lid.cleaned_segment_languages(" ".join(cleaned), self.candidates)
         probs = lid.pooled(found) if found else {}
         detected, prob = lid.best_language(probs)
         in_language = (lid.matches_language(detected, requested, self.candidates)
                        and lid.drift(found, requested, self.candidates) <= lid.DRIFT_TOLERANCE)
         fidelity = 1.0 if in_language else 0.0
+        line_fidelity = switched = None
+        if lines or self.mode == "lines":
+            line_probs = lid.line_probabilities(cleaned, self.candidates)
+            in_lines = all(lid.line_language(p, requested, self.candidates) == requested for p in line_probs)
+            line_fidelity = 1.0 if in_language and in_lines else 0.0
+            # Anchored on the response's own language: an answer wholly in another language is not a switch.
+            own = [lid.line_language(p, detected, self.candidates) for p in line_probs]
+            switched = 1.0 if lid.code_switched(own, self.candidates) else 0.0
         if self.mode == "hard":
             value = fidelity
+        elif self.mode == "lines":
+            value = line_fidelity
         else:
             value = lid.requested_probability(probs, requested, self.candidates)
-        return GateResult(value, fidelity, detected, prob)
+        return GateResult(value, fidelity, detected, prob, line_fidelity, switched)
 
-    def evaluate_batch(self, responses: Sequence[str], requested: Sequence[str]) -> list[GateResult]:
+    def evaluate_batch(self, responses: Sequence[str], requested: Sequence[str],
+                       lines: bool = False) -> list[GateResult]:
         if len(responses) != len(requested):
             raise ValueError(f"{len(responses)} responses but {len(requested)} requested languages")
-        return [self.evaluate(response, lang) for response, lang in zip(responses, requested, strict=True)]
+        return [self.evaluate(response, lang, lines) for response, lang in zip(responses, requested, strict=True)]
 
     def __call__(self, response: str, requested: str) -> float:
         return self.evaluate(response, requested).value
@@ -167,7 +193,7 @@ class RewardBreakdown:
 class LanguageGatedReward:
     """``r = quality × gate + format_weight × format``, reported component by component.
 
-    ``gate``: a ``LanguageGate``, "hard" / "soft" (built over ``candidates``), or
+    ``gate``: a ``LanguageGate``, "hard" / "soft" / "lines" (built over ``candidates``), or
     None / "off". ``quality``: "verifier" (needs ``task``) or a quality reward
     object such as ``SimilarityReward`` or ``ChrFReward``.
     """

@@ -21,6 +21,11 @@ sampler). The methods:
 - ``lrpo``: K_on in the question's language, the rest drawn i.i.d. from the
   router's probabilities for the question's context.
 
+Whatever the method, ``plan(..., same_language=True)`` keeps all K rollouts in
+the question's language: for a question whose answer language is fixed by the
+question itself (the paper's Translation topic, see ``LRPOConfig.same_language_topics``),
+another response language is not a valid answer.
+
 The question's own language need not be a candidate (a Swahili question with a
 router over 15 other languages is fine); its rollouts come first in the list.
 
@@ -125,11 +130,16 @@ class RolloutPlanner:
             return max(self.k_on, math.ceil(self.k / 4))
         return self.k_on
 
-    def plan(self, question_lang: str, context=(), rng: np.random.Generator | None = None
-             ) -> list[str]:
-        """The K response languages for one question (its own language first)."""
+    def plan(self, question_lang: str, context=(), rng: np.random.Generator | None = None, *,
+             same_language: bool = False) -> list[str]:
+        """The K response languages for one question (its own language first).
+
+        ``same_language``: all K in the question's language, whatever the method; nothing
+        is drawn (``rng`` is not needed and not advanced). ValueError for an unknown
+        question language, or a method that draws without ``rng``.
+        """
         get_language(question_lang)
-        n_fixed = self.n_in_question_language()
+        n_fixed = self.k if same_language else self.n_in_question_language()
         fixed = [question_lang] * n_fixed
         n_free = self.k - n_fixed
         if n_free == 0:

@@ -26,6 +26,9 @@ math tasks have their own rules.
 All searches are linear in the length of the region (fixed phrase alternations,
 single forward scans for braces), and the region is capped, so a megabyte of
 adversarial text costs milliseconds.
+
+(The module is a little over the ~400-line guide: its three steps share the phrase,
+box and run-on scanners, and splitting them would split one reading of a response.)
 """
 
 from __future__ import annotations
@@ -88,8 +91,21 @@ def _spaced_letter(ch: str) -> bool:
     return ch.isalpha() and not _UNSPACED.match(ch)
 
 
+# re.IGNORECASE makes the regex engine try every phrase at every position of a text. The
+# lowercased text, searched with the lowercased phrases case-sensitively, is scanned with
+# the engine's first-character filter (several times faster) and gives the same matches
+# when each phrase character is ASCII or has no case (CJK, Thai, Bengali, Arabic, ...)
+# and the text holds none of the four non-ASCII letters that re.IGNORECASE matches to
+# ASCII letters (re's documentation: İ ı ſ K), lowercasing being then one character to
+# one character (checked on the text; ``tests/test_answer_scan.py`` checks the premise for
+# every character of this Python's Unicode).
+_ASCII_CASE_PARTNERS = re.compile("[\u0130\u0131\u017f\u212a]")
+
+
 @lru_cache(maxsize=256)
-def _phrase_pattern(langs: tuple[str, ...]) -> re.Pattern:
+def _phrase_patterns(langs: tuple[str, ...]) -> tuple[re.Pattern, re.Pattern | None]:
+    """The phrase alternation of ``langs`` (case-insensitive) and, where the phrases allow
+    it, the same alternation lowercased for lowercased text (see above), else None."""
     phrases = []
     for code in langs:
         phrases.extend(get_language(code).answer_phrases)
@@ -97,28 +113,57 @@ def _phrase_pattern(langs: tuple[str, ...]) -> re.Pattern:
     # (word boundaries and labels are checked on each match, ``_phrase_matches``) keeps
     # the regex engine's fast literal scan.
     phrases = sorted(set(phrases), key=len, reverse=True)
-    return re.compile("|".join(re.escape(p) for p in phrases), re.IGNORECASE)
+    exact = re.compile("|".join(re.escape(p) for p in phrases), re.IGNORECASE)
+    if not all(ch.isascii() or ch.lower() == ch == ch.upper() for p in phrases for ch in p):
+        return exact, None
+    return exact, re.compile("|".join(re.escape(p.lower()) for p in phrases))
+
+
+def _phrase_scan(text: str, response_lang: str | None):
+    """The phrase matches of ``text``, as the case-insensitive alternation finds them."""
+    exact, lowered = _phrase_patterns(phrase_languages(response_lang))
+    if lowered is not None:
+        if text.isascii():
+            return lowered.finditer(text.lower())
+        if _ASCII_CASE_PARTNERS.search(text) is None:
+            low = text.lower()
+            if len(low) == len(text):
+                return lowered.finditer(low)
+    return exact.finditer(text)
 
 
 def _phrase_matches(text: str, response_lang: str | None):
     """(start, end, is_label) of each answer phrase in ``text`` that stands as a whole
     word where its script separates words ("Ответ" does not match inside "ответа")."""
-    for m in _phrase_pattern(phrase_languages(response_lang)).finditer(text):
+    for m in _phrase_scan(text, response_lang):
         start, end = m.span()
         first, last = text[start], text[end - 1]
         if _spaced_letter(first) and start > 0 and text[start - 1].isalpha():
             continue
         if _spaced_letter(last) and end < len(text) and text[end].isalpha():
             continue
-        yield start, end, _is_label(m.group())
+        yield start, end, _is_label(text[start:end])
 
 
 @lru_cache(maxsize=1)
-def _run_on_pattern() -> re.Pattern:
+def _run_on_patterns() -> tuple[re.Pattern, re.Pattern]:
+    """A new-question label opening a line: at the start of the text, and after a newline.
+    (The newline is a literal the regex engine scans for quickly; a ``^`` of
+    ``re.MULTILINE`` would be tried at every position.)"""
     labels = {label for lang in LANGUAGES.values() for label in lang.question_labels}
     labels = sorted(labels, key=len, reverse=True)
     alternation = "|".join(re.escape(label) for label in labels)
-    return re.compile(rf"^[ \t>*#_]*(?:{alternation})[ \t*_]*[:：]", re.MULTILINE | re.IGNORECASE)
+    marker = rf"[ \t>*#_]*(?:{alternation})[ \t*_]*[:：]"
+    return re.compile(marker, re.IGNORECASE), re.compile(r"\n" + marker, re.IGNORECASE)
+
+
+def _run_on_markers(text: str):
+    """Yield where each line that opens with a new-question label begins, in order."""
+    at_start, after_newline = _run_on_patterns()
+    if at_start.match(text):
+        yield 0
+    for m in after_newline.finditer(text):
+        yield m.start() + 1
 
 
 def run_on_stops() -> tuple[str, ...]:
@@ -224,9 +269,17 @@ def _box_content(text: str, open_end: int) -> tuple[int, str] | None:
     return None
 
 
-# What may separate the boxes of one answer: punctuation, one short word ("and", "或"),
-# and the variable the next box gives ("$x=\\boxed{1}$ or $x=\\boxed{2}$").
-_BOX_JOINER = re.compile(r"[\s$,;，、\\()]*(?:[^\W\d_]{1,4})?[\s$,;，、\\()]*(?:[A-Za-z]\s*=\s*)?")
+# What may separate the boxes of one answer: punctuation, math delimiters, line breaks and
+# LaTeX spacing ("\\quad", "\\,", "\\\\"), one short word ("and", "或") or a \\text{} of a few short
+# words ("\\quad \\text{and} \\quad", "\\text{ for part (b) and }"), and the variable the
+# next box gives ("$x=\\boxed{1}$ or $x=\\boxed{2}$", "\\( y_2 = \\boxed{...} \\)").
+_BOX_GAP = r"(?:[\s$,;，、()~]|\\[^A-Za-z]|\\q?quad(?![A-Za-z]))*"
+_SHORT_WORDS = r"(?:(?:[^\W\d_]{1,4}|\([^\W\d_]\))\s*){1,4}"
+_BOX_JOINER = re.compile(
+    _BOX_GAP + r"(?:[^\W\d_]{1,4}|\\(?:text|textrm|mbox)\s*\{\s*" + _SHORT_WORDS + r"\})?" + _BOX_GAP
+    + r"(?:[A-Za-z](?:_\{?\w{1,3}\}?)?\s*=\s*)?")
+# The most characters between two boxes of one answer.
+MAX_BOX_GAP = 40
 
 
 def last_boxes(text: str) -> tuple[int, tuple[str, ...]] | None:
@@ -241,7 +294,7 @@ def last_boxes(text: str) -> tuple[int, tuple[str, ...]] | None:
             if run:
                 break
             continue
-        if run and (run[-1][0] - box[0] > 24 or not _BOX_JOINER.fullmatch(text, box[0], run[-1][0])):
+        if run and (run[-1][0] - box[0] > MAX_BOX_GAP or not _BOX_JOINER.fullmatch(text, box[0], run[-1][0])):
             break
         run.append((m.start(), box[0], box[1]))
     if not run:
@@ -303,12 +356,12 @@ def answer_region(response: str, response_lang: str | None) -> str:
     """What the verifiers read of a response: digits normalised, cut at a run-on
     continuation that follows a commitment, at most the last ``TAIL_CHARS``."""
     text = normalize_digits(response)
-    for count, marker in enumerate(_run_on_pattern().finditer(text)):
+    for count, marker in enumerate(_run_on_markers(text)):
         if count >= MAX_RUN_ON_MARKERS:
             break
-        before = text[max(0, marker.start() - TAIL_CHARS):marker.start()]
-        if marker.start() > 0 and commitment(before, response_lang) is not None:
-            text = text[:marker.start()]
+        before = text[max(0, marker - TAIL_CHARS):marker]
+        if marker > 0 and commitment(before, response_lang) is not None:
+            text = text[:marker]
             break
     return text[-TAIL_CHARS:]
 

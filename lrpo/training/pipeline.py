@@ -5,8 +5,9 @@ What ``python -m lrpo.train`` does after parsing its config:
    written, that the output directory holds no other run (``check_output_dir``) and,
    when resuming, that the checkpoint and its router state are readable;
 1. train the method (LRPO, GRPO or a fixed mix) and save model, router, manifest;
-2. score the base model (cached per model, task, split, languages and data) and
-   the trained model on the task's evaluation split;
+2. score the base model (cached per model, task and its options, split, languages
+   and data: ``lrpo.evaluation.run_cache``) and the trained model on the task's
+   evaluation split, by the task's metric (accuracy, or open_ended's similarity);
 3. find the matching GRPO run on the leaderboards (same task, model, seed,
    rollout budget, evaluation split, prompting and questions per language; this
    run's ``leaderboard_dir`` first, then the committed ``leaderboards/``) or train
@@ -85,8 +86,10 @@ def evaluation_settings(config) -> dict:
 def evaluate_model(config, model: str, method: str | None, output_dir, label: str) -> dict:
     """Score ``model`` (an id or directory) under ``evaluation_settings(config)``;
     its outputs go to ``output_dir`` and it is listed as ``label``."""
-    return evaluate(config.task, model, method=method, seed=config.seed, output_dir=output_dir, model_name=label,
-                    device="cpu" if config.use_cpu else None, **evaluation_settings(config))
+    from lrpo.training.config import build_task
+
+    return evaluate(build_task(config), model, method=method, seed=config.seed, output_dir=output_dir,
+                    model_name=label, device="cpu" if config.use_cpu else None, **evaluation_settings(config))
 
 
 def base_scorecard(config, model: str, label: str) -> dict:
@@ -107,14 +110,18 @@ def base_scorecard(config, model: str, label: str) -> dict:
 
 
 def baseline_from_leaderboard(rows: list[dict]) -> dict:
-    """A scorecard rebuilt from one leaderboard run's rows (enough for a comparison)."""
+    """A scorecard rebuilt from one leaderboard run's rows (enough for a comparison); its
+    metric is the leaderboard's (``lrpo.evaluation.scorecard.leaderboard_metric``)."""
+    from lrpo.evaluation.scorecard import leaderboard_metric
+
     first = rows[0]
     per_language = {row["language"]: {"accuracy": row["accuracy"], "fidelity": row["fidelity"], "n": row["n"]}
                     for row in rows}
-
+    metric = leaderboard_metric(first["task"])
     return {
         "task": first["task"], "split": first["split"], "model": first["model"], "method": first["method"],
-        "seed": first["seed"], "run_id": first["run_id"], "per_language": per_language,
+        "seed": first["seed"], "run_id": first["run_id"], "metric": metric.name, "metric_kind": metric.kind,
+        "per_language": per_language,
         "average": mean(r["accuracy"] for r in rows),
         "seen_average": mean(r["accuracy"] for r in rows if r["seen"] is True),
         "unseen_average": mean(r["accuracy"] for r in rows if r["seen"] is False),
@@ -127,10 +134,10 @@ def questions_per_language(config) -> dict[str, int]:
     """How many questions of each language this run's evaluation scores."""
     from collections import Counter
 
-    from lrpo.tasks import get_task
+    from lrpo.training.config import build_task
 
-    examples = get_task(config.task).load(config.eval_split, config.eval_languages, data_dir=config.data_dir,
-                                          limit=config.eval_limit)
+    examples = build_task(config).load(config.eval_split, config.eval_languages, data_dir=config.data_dir,
+                                       limit=config.eval_limit)
     return dict(Counter(example.lang for example in examples))
 
 
@@ -306,10 +313,11 @@ def baseline_log_history(grpo_config, model: str, grpo_trainer) -> list[dict] | 
 
 
 def draw_plots(output_dir: Path, cards: dict, trainer, method: str, baseline_history=None) -> None:
-    """The run's three figures (``lrpo.evaluation.plots``): accuracy per language of
-    ``cards`` ({label: scorecard or None}), the training curves of ``trainer`` (labelled
-    ``method``) beside the GRPO baseline's ``baseline_history`` when given, and the
-    router's probabilities when the run logged any."""
+    """The run's three figures (``lrpo.evaluation.plots``): the task's metric (accuracy,
+    similarity) per language of ``cards`` ({label: scorecard or None}), the training
+    curves of ``trainer`` (labelled ``method``) beside the GRPO baseline's
+    ``baseline_history`` when given, and the router's probabilities when the run
+    logged any."""
     from lrpo.evaluation.plots import plot_language_bars, plot_router_probabilities, plot_training_curves
 
     plot_language_bars({k: v for k, v in cards.items() if v is not None}, output_dir / "accuracy_by_language.png")

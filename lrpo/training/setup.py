@@ -44,12 +44,34 @@ def build_planner(config, task: Task, log_path=None) -> RolloutPlanner:
                           seed=config.seed)
 
 
+def regions_of(example: Example) -> tuple[str, ...]:
+    """Every region of a question, in order, without repeats: ``meta["regions"]`` (the
+    open_ended task keeps all of them there and only the first in ``region``), else
+    ``region`` itself, one string or a list of them; () for a question without one."""
+    regions = example.meta.get("regions") or example.region or ()
+    if isinstance(regions, str):
+        regions = (regions,)
+    return tuple(dict.fromkeys(region for region in regions if region))
+
+
 def context_of(example: Example, task_name: str, fields) -> list[str]:
-    """The router context keys of a question, e.g. ["topic:add", "qlang:de"]. Fields a
-    question does not have (no region) are left out; an empty context falls back to
-    the task, so every question has at least one key."""
-    values = {"topic": example.topic, "region": example.region, "task": task_name, "qlang": example.lang}
-    keys = [f"{name}:{values[name]}" for name in fields if values[name]]
+    """The router context keys of a question, e.g. ["topic:add", "qlang:de"].
+
+    A question about several regions has one key per region (["topic:Regional Knowledge",
+    "region:Japan", "region:South Korea"]): the router sums the rows of all of a context's
+    keys and credits each of them with the group's rewards, so every region's row learns
+    from the question (the paper's additive tables A[topic] + B[region]). Fields a question
+    does not have (no region) are left out; an empty context falls back to the task, so
+    every question has at least one key.
+
+    The paper reads table B for regional questions only; the labeller
+    (``lrpo.data.labeller``) gives regions to Regional Knowledge questions only, so on
+    labelled data the two agree. A record that carries regions under another topic has
+    them used: the data, not the topic name, decides.
+    """
+    values = {"topic": (example.topic,), "region": regions_of(example), "task": (task_name,),
+              "qlang": (example.lang,)}
+    keys = [f"{name}:{value}" for name in fields for value in values[name] if value]
     return keys or [f"task:{task_name}"]
 
 
@@ -59,9 +81,11 @@ class TrainingSet:
 
     ``rows[i]`` is what TRL's sampler hands the trainer: ``prompt`` (chat messages
     in the question's own language; the trainer rewrites it per rollout),
-    ``example_index`` (into ``examples``), ``question_lang`` and ``context`` (the
-    router's context keys). A dataset column cannot hold an ``Example``, so the rows
-    carry its index and the trainer puts the object itself into each rollout.
+    ``example_index`` (into ``examples``), ``question_lang``, ``context`` (the
+    router's context keys) and ``same_language`` (all K rollouts in the question's
+    language, see ``build_training_set``). A dataset column cannot hold an
+    ``Example``, so the rows carry its index and the trainer puts the object itself
+    into each rollout.
     """
 
     examples: tuple[Example, ...]
@@ -76,7 +100,10 @@ class TrainingSet:
 def build_training_set(config, task: Task) -> TrainingSet:
     """One row per training question of ``config.train_split`` in the training languages.
 
-    Raises ValueError when the split gives no question (naming task and split).
+    ``same_language`` marks a question whose topic is in ``config.same_language_topics``
+    (Translation): the trainer keeps all K of its rollouts in the question's language and
+    does not feed them to the router. Raises ValueError when the split gives no question
+    (naming task and split).
     """
     examples = tuple(task.load(config.train_split, langs=train_languages(config, task),
                                data_dir=config.data_dir, limit=config.train_limit))
@@ -87,25 +114,34 @@ def build_training_set(config, task: Task) -> TrainingSet:
         "example_index": index,
         "question_lang": example.lang,
         "context": context_of(example, task.name, config.router_context),
+        "same_language": example.topic in config.same_language_topics,
     } for index, example in enumerate(examples))
     return TrainingSet(examples, rows)
 
 
 def build_reward(config, task: Task):
-    """The TRL reward function of a run: the task's verifier × the language gate.
+    """The TRL reward function of a run: the quality term × the language gate.
 
-    The gate tells apart the languages in play: the task's and the planner's candidates.
+    The quality term is ``config.reward``'s: the task's verifier, or (``similarity``) the
+    task's own similarity reward, ``task.similarity()``: the object behind ``task.score``,
+    whose ``batch`` scores a whole TRL batch with one encoder call and cached reference
+    embeddings, to the same numbers. ``task`` is the run's (``lrpo.training.config.build_task``:
+    it carries the encoder and calibration). The gate tells apart the languages in play:
+    the task's and the planner's candidates.
     """
     from lrpo.training.trl_reward import TaskReward
 
     gate_languages = sorted(set(task.languages) | set(candidate_languages(config, task)))
-    return TaskReward(task, gate=config.gate, format_weight=config.format_weight, candidates=gate_languages)
+    quality = task.similarity() if config.reward == "similarity" else "verifier"
+    return TaskReward(task, gate=config.gate, format_weight=config.format_weight, candidates=gate_languages,
+                      quality=quality)
 
 
 def resolve_model(config) -> str:
-    """The model to train: the configured id or directory, else the tiny offline model."""
+    """The model to train: the configured id or directory, else the tiny offline model of
+    the task's world (``lrpo.models.tiny.world_of``) in the ``tiny_model`` size."""
     if config.model:
         return config.model
-    from lrpo.models.tiny import build_tiny_model, tiny_model_config
+    from lrpo.models.tiny import build_tiny_model, tiny_model_config, world_of
 
-    return str(build_tiny_model(tiny_model_config(config.tiny_model)))
+    return str(build_tiny_model(tiny_model_config(config.tiny_model, world_of(config.task))))

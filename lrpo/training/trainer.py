@@ -6,14 +6,29 @@ accelerate / DeepSpeed / FSDP, vLLM) is TRL's:
 1. ``_generate_and_score_completions``: before generation, each rollout's
    response language is taken from the rollout planner and its prompt is
    rewritten to ask for that language; the language travels with the row so the
-   reward function sees it.
+   reward function sees it. A ``same_language`` question (a Translation question,
+   ``LRPOConfig.same_language_topics``) keeps all K rollouts in its own language.
 2. ``_calculate_rewards``: TRL gathers the rewards of the whole generation batch
    on every rank; the router is updated there from the gathered rewards and the
    gathered (context, language, group) of every rollout, so every rank applies
    the same update and the routers stay identical without extra communication.
+   The rollouts of ``same_language`` questions are left out of the update: their
+   languages were not the router's choice (see ``_calculate_rewards``).
 3. ``_generate_single_turn``: TRL's vLLM server mode sends one prompt per group
    with n = K, which would silently train on the wrong prompts when a group's
    prompts differ; here every rollout's own prompt is sent with n = 1.
+
+Rollouts stop where evaluation stops (``rollout_generation_kwargs``): with vLLM
+(colocate or server) at the run-on markers of ``lrpo.tasks.answers.run_on_stops``
+("\\nQuestion:", "\\nFrage:", "\\n问题：", ...), vLLM's ``stop``. On the
+transformers path TRL 1.16 cannot pass them: it calls
+``model.generate(**inputs, generation_config=...)`` without ``tokenizer=``, and
+transformers' ``generate`` raises ValueError for ``stop_strings`` without a
+tokenizer (``GenerationMixin._get_stopping_criteria``); and TRL masks a completion
+only after its first EOS, so a row stopped by a string would be padded with pad
+tokens that count as completion tokens. There a rollout runs on to
+``max_completion_length`` and the reward reads it only up to the first marker
+(``lrpo.tasks.answers.answer_region``), so both paths score a rollout alike.
 
 Maintenance: each override copies the signature of a private TRL method (TRL
 1.16, the pinned ``trl>=1.16,<1.17``) and calls the original; its comment names
@@ -44,8 +59,9 @@ from trl import GRPOTrainer
 
 from lrpo.evaluation.atomic import write_atomically
 from lrpo.router.language_router import RouterRecord
-from lrpo.tasks import Task, get_task
-from lrpo.training.config import LRPOConfig
+from lrpo.tasks import Task
+from lrpo.tasks.answers import run_on_stops
+from lrpo.training.config import LRPOConfig, build_task
 from lrpo.training.setup import TrainingSet, build_planner, build_reward, build_training_set, resolve_model
 
 ROUTER_STATE_FILE = "lrpo_router.json"
@@ -129,6 +145,15 @@ def resume_checkpoint(config: LRPOConfig) -> str | None:
     return checkpoint
 
 
+def rollout_generation_kwargs(generation_kwargs: dict | None) -> dict:
+    """vLLM's sampling options of a rollout: ``generation_kwargs`` (``GRPOConfig``'s, not
+    modified) with ``stop`` set to the run-on markers (``run_on_stops``) unless it names
+    its own ``stop`` (an empty list: no stop strings)."""
+    kwargs = dict(generation_kwargs or {})
+    kwargs.setdefault("stop", list(run_on_stops()))
+    return kwargs
+
+
 class LRPOTrainer(GRPOTrainer):
     """GRPOTrainer whose rollouts of one question are routed across response languages.
 
@@ -149,8 +174,12 @@ class LRPOTrainer(GRPOTrainer):
                             "not train_dataset=")
         super().__init__(model=model, reward_funcs=reward_funcs, args=args, train_dataset=training_set.dataset(),
                          **kwargs)
+        if self.use_vllm:
+            # TRL's VLLMGeneration reads these at every generation (colocate: SamplingParams(**...);
+            # server: the request's sampling parameters); a new dict leaves ``args`` as given.
+            self.vllm_generation.generation_kwargs = rollout_generation_kwargs(args.generation_kwargs)
         self.examples = training_set.examples
-        self.task = task or get_task(args.task)
+        self.task = task or build_task(args)
         log_path = Path(args.output_dir) / "router_log.jsonl" if self.accelerator.is_main_process else None
         self.planner = build_planner(args, self.task, log_path=log_path)
         self.router = self.planner.router
@@ -161,7 +190,7 @@ class LRPOTrainer(GRPOTrainer):
         """The trainer of a run: task, training set and reward built once here, planner and
         router once in ``__init__``. ``model`` defaults to ``config.model`` (else the tiny
         offline model); ``reward_funcs`` replaces the task reward (tests record what it is asked)."""
-        task = get_task(config.task)
+        task = build_task(config)
         return cls(model=model or resolve_model(config), args=config,
                    training_set=build_training_set(config, task), task=task,
                    reward_funcs=reward_funcs or [build_reward(config, task)])
@@ -179,7 +208,8 @@ class LRPOTrainer(GRPOTrainer):
             if group not in plans:
                 # One stream per (step, group): any rank can plan any group by itself.
                 rng = self.planner.generator(step, rank=group)
-                plans[group] = self.planner.plan(row["question_lang"], tuple(row["context"]), rng)
+                plans[group] = self.planner.plan(row["question_lang"], tuple(row["context"]), rng,
+                                                 same_language=row["same_language"])
             assigned.append((plans[group][position], group))
         self.last_plans = plans  # the full plan of every local group, for inspection and tests
         return assigned
@@ -211,7 +241,8 @@ class LRPOTrainer(GRPOTrainer):
         rewards_per_func = super()._calculate_rewards(inputs, prompts, completions, completion_ids_list)
         if not self.model.training:
             return rewards_per_func
-        local = [(tuple(row["context"]), row["response_lang"], row["group"]) for row in inputs]
+        local = [(tuple(row["context"]), row["response_lang"], row["group"], row["same_language"])
+                 for row in inputs]
         everything = gather_object(local)  # rank order, the same order as TRL's reward gather
         # TRL sums the weighted rewards the same way right after this call, but keeps the sum (and its
         # zero-std group mask) local to _generate_and_score_completions; taking them from its output would
@@ -223,14 +254,23 @@ class LRPOTrainer(GRPOTrainer):
         if len(totals) != len(everything):
             raise RuntimeError(f"gathered {len(totals)} rewards for {len(everything)} rollouts")
         records = [RouterRecord(context, language, float(reward), group)
-                   for (context, language, group), reward in zip(everything, totals, strict=True)]
-        self._log_language_metrics(records)
+                   for (context, language, group, _), reward in zip(everything, totals, strict=True)]
+        # A same-language (Translation) group's languages were fixed by its question, not drawn by the
+        # router: crediting them would tell the router's rows (its region row, a qlang or task row shared
+        # with routed questions) that the question's language was chosen and paid, a choice nobody made.
+        # The group teaches the router nothing either: its topic row is never read, as no Translation
+        # question samples. (The authors' code credits the question's language on the Translation row only,
+        # which nothing reads: the same routing.) The schedules still advance once per step.
+        routed = [record for record, (*_, same_language) in zip(records, everything, strict=True)
+                  if not same_language]
+        self._log_language_metrics(records, routed)
         if self.router is not None:
-            self.router.update(records)
+            self.router.update(routed)
         return rewards_per_func
 
-    def _log_language_metrics(self, records: list[RouterRecord]) -> None:
-        """Per-language reward and share of rollouts, and the router's state, through TRL's logging."""
+    def _log_language_metrics(self, records: list[RouterRecord], routed: list[RouterRecord]) -> None:
+        """Per-language reward and share of all rollouts, and the router's state over the contexts of the
+        ``routed`` ones (those that update it), through TRL's logging."""
         metrics = self._metrics["train"]
         by_language = defaultdict(list)
         for record in records:
@@ -242,7 +282,7 @@ class LRPOTrainer(GRPOTrainer):
             return
         metrics["router/tau"].append(self.router.tau)
         metrics["router/eps"].append(self.router.eps)
-        contexts = sorted({record.context for record in records})
+        contexts = sorted({record.context for record in routed})
         mean_probs = defaultdict(float)
         for context in contexts:
             for language, p in self.router.probs(context).items():

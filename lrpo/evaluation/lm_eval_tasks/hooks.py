@@ -109,17 +109,20 @@ def exact_match(extracted: str, gold: str) -> float:
 def process_results(doc: dict, results: list[str]) -> dict[str, float]:
     """Per-document metrics, called once per filter.
 
-    A whole response (filter ``none``): ``accuracy`` by the task's verifier and
-    ``fidelity`` by the hard language gate, the item's language requested. An
+    A whole response (filter ``none``): ``accuracy`` by the task's verifier, and
+    ``fidelity``, ``line_fidelity`` and ``code_switching`` by the hard language gate
+    (the item's language requested; the same verdicts as ``samples.jsonl``'s). An
     answer from the ``flexible-extract`` filter: ``exact_match`` against the gold.
+    lm-eval hands over no token counts, so response length is not reported here.
     """
     response = results[0]
     if isinstance(response, FlexibleExtract):
         return {"exact_match": exact_match(response, doc["answer"])}
     task = _task(doc["task"])
     item = example(doc)
-    return {"accuracy": float(task.score(response, item, item.lang)),
-            "fidelity": _gate(task.name).evaluate(response, item.lang).fidelity}
+    verdict = _gate(task.name).evaluate(response, item.lang, lines=True)
+    return {"accuracy": float(task.score(response, item, item.lang)), "fidelity": verdict.fidelity,
+            "line_fidelity": verdict.line_fidelity, "code_switching": verdict.code_switched}
 
 
 # Loglikelihood tasks (XCOPA's second formulation)
