@@ -12,7 +12,8 @@ training questions per language k times at temperature 1 in its own language
 and counts it solved when any answer is correct; beside it are the mean sampled
 accuracy and the greedy accuracy on the same questions (RL at temperature 1
 can raise greedy accuracy only where pass@k is well above it), and the share of
-sampled and greedy responses that show worked steps rather than only the answer.
+sampled and greedy responses that show worked steps rather than only the answer,
+and of greedy responses whose answer line holds no numeral (a number in words).
 
 Writes ``channel.json``, ``channel.md`` and (with the full matrix and
 matplotlib) ``channel.png`` into ``--output-dir``.
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -30,6 +32,7 @@ from pathlib import Path
 from lrpo.evaluation.evaluator import SAME, evaluate
 from lrpo.evaluation.generation import HFGenerator
 from lrpo.tasks import Task, get_task
+from lrpo.tasks.numbers import normalize_digits
 
 # A four-step chain is about 70 tokens in the longest scripts; the model stops at its end token.
 MAX_NEW_TOKENS = 160
@@ -61,7 +64,8 @@ def pass_at_k(task: Task, sampler, greedy, langs: Sequence[str], n: int, k: int)
         solved = [any(correct[i * k:(i + 1) * k]) for i in range(len(examples))]
         results[lang] = {f"pass@{k}": sum(solved) / len(examples), "sampled": sum(correct) / len(correct),
                          "greedy": sum(greedy_correct) / len(examples),
-                         "sampled steps": shows_steps(samples), "greedy steps": shows_steps(greedy_responses)}
+                         "sampled steps": shows_steps(samples), "greedy steps": shows_steps(greedy_responses),
+                         "greedy no numeral": numeral_missing(greedy_responses)}
     return results
 
 
@@ -69,6 +73,16 @@ def shows_steps(responses: Sequence[str]) -> float:
     """Share of responses that show worked steps (more than one non-empty line) rather
     than only the answer line: the behaviour RL can select in the ``arith_cot`` world."""
     return sum(sum(1 for line in r.splitlines() if line.strip()) > 1 for r in responses) / max(1, len(responses))
+
+
+def numeral_missing(responses: Sequence[str]) -> float:
+    """Share of responses whose last non-empty line holds no numeral (digits of any
+    script): an answer given in number words, which the verifier does not read."""
+    def last_line(response: str) -> str:
+        lines = [line for line in response.splitlines() if line.strip()]
+        return lines[-1] if lines else ""
+
+    return sum(not re.search(r"\d", normalize_digits(last_line(r))) for r in responses) / max(1, len(responses))
 
 
 def format_markdown(matrix: dict, passes: dict | None, response_langs: Sequence[str]) -> str:

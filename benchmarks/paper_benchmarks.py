@@ -10,10 +10,10 @@ unseen / average by the paper's rules (``../shared/paper/README.md``):
   1-10 rating; score = rating / 10, so points = rating x 10). The paper prints its
   average only; CARE's languages (ar en ja zh) are all seen.
 - ``care_pro``: CARE-pro through ``python -m lrpo.judge --protocol care_pro``
-  (SimpleQA-style labels; CORRECT scores 1): zh, es seen, hi unseen. Hindi is not
-  in ``lrpo.languages``, so ``python -m lrpo.data prepare care_pro`` skips its
-  rows today: the unseen side stays empty, and with it the overall unseen and
-  average (the plan says so).
+  (SimpleQA-style labels; CORRECT scores 1): zh, es seen, hi unseen. ``python -m
+  lrpo.data prepare care_pro`` keeps the rows of languages in ``lrpo.languages``
+  only: were Hindi not there, the unseen side would stay empty, and with it the
+  overall unseen and average (the plan says which).
 - ``mgsm_v2``: mGSM through our lm-eval task ``lrpo_mgsm`` (``python -m
   lrpo.evaluation.lm_eval_tasks.cli``: our prompts, verifier and language gate,
   0-shot, chat template), read from ``<root>/mgsm/mgsm_<lang>.tsv``: the MGSM v1
@@ -48,7 +48,7 @@ from pathlib import Path
 from lrpo.evaluation.lm_eval_import import GLOBAL_MMLU_LITE_LANGUAGES, INCLUDE_LANGUAGES, scorecard_path
 from lrpo.evaluation.paper import BENCHMARKS, LANGUAGE_COUNTS, OVERALL, SPLITS, overall
 from lrpo.evaluation.tables import INCONSISTENT_MARK, RECOMPUTED_MARK, render_table
-from lrpo.languages import MGSM_LANGUAGES, PAPER_LANGUAGES
+from lrpo.languages import LANGUAGES, MGSM_LANGUAGES, PAPER_LANGUAGES
 
 # Where each benchmark's scorecard is, under <run>/benchmarks/ (the lm-eval ones as import-lm-eval names them).
 BENCHMARK_DIRS = {"care": "care", "care_pro": "care_pro", "mgsm_v2": "mgsm",
@@ -95,9 +95,14 @@ class BenchmarkSettings:
                 missing.append((f"{self.mgsm_root}/mgsm/ lacks {', '.join(absent)}", hint))
         for name, path in (("care", self.care_file), ("care_pro", self.care_pro_file)):
             if not Path(path).is_file():
+                # prepare writes DIR/<name>-<split>.jsonl; CARE's train split is training data, its test split
+                # the benchmark.
+                split = "test" if name == "care" else "SPLIT"
                 flag = f"--{name.replace('_', '-')}-file"
                 missing.append((f"{TITLES[name]} records {path}",
-                                f"python -m lrpo.data prepare {name} --out DIR (then {flag})"))
+                                f"python -m lrpo.data prepare {name} --split {split} --out DIR, then {flag} "
+                                f"DIR/{name}-{split}.jsonl" + (" (SPLIT: the hub's evaluation split)"
+                                                                if split == "SPLIT" else "")))
         absent = [flag for flag, value in (("--judge-endpoint", self.judge_endpoint),
                                            ("--judge-model", self.judge_model)) if not value]
         if absent:
@@ -110,9 +115,10 @@ class BenchmarkSettings:
         judge = f"{self.judge_model or JUDGE_PLACEHOLDERS[1]} at {self.judge_endpoint or JUDGE_PLACEHOLDERS[0]}"
         return [
             f"care: CARE ({self.care_file}), python -m lrpo.judge --protocol care, judge {judge}; rating x 10",
-            f"care_pro: CARE-pro ({self.care_pro_file}), --protocol care_pro; its unseen side (hi) stays empty "
-            "while lrpo.languages has no Hindi (python -m lrpo.data prepare care_pro skips those rows), and with "
-            "it the overall unseen and average",
+            f"care_pro: CARE-pro ({self.care_pro_file}), --protocol care_pro; "
+            + ("seen zh es, unseen hi" if "hi" in LANGUAGES else
+               "its unseen side (hi) stays empty while lrpo.languages has no Hindi (python -m lrpo.data prepare "
+               "care_pro skips those rows), and with it the overall unseen and average"),
             f"mgsm_v2: {self.mgsm_label}, through lm-eval's lrpo_mgsm (our prompts, verifier and gate)",
             "global_mmlu_lite: lm-eval's global_mmlu_<code> (15 languages, 0-shot loglikelihood)",
             "include_lite: lm-eval's include_base_44_<language> (44 languages): include-base-44, the superset of "

@@ -297,8 +297,11 @@ def check(ctx: Context, jobs: list[OpenJob]) -> None:
     train_file = _train_file(ctx, jobs)
     if train_file is None or not train_file.is_file():
         missing.append((f"training records {train_file or '<data-dir>/open_ended/train.jsonl'}",
-                        "python -m lrpo.data prepare helpsteer3 / care, then label; --data-dir DIR holding "
-                        "open_ended/train.jsonl, or --override train_file=FILE"))
+                        "python -m lrpo.data prepare helpsteer3 --out RAW and prepare care --out RAW (their "
+                        "train splits), cat RAW/helpsteer3-train.jsonl RAW/care-train.jsonl > RAW/train.jsonl, "
+                        "python -m lrpo.data label --endpoint URL --model NAME RAW/train.jsonl "
+                        "DIR/open_ended/train.jsonl; "
+                        "then --data-dir DIR, or --override train_file=FILE"))
     if any(row.warm_start for row in ctx.rows) and not Path(ctx.warmstart_data).is_file():
         missing.append((f"warm-start records {ctx.warmstart_data}",
                         "JSONL of {messages, target_language, response} (python -m lrpo.warmstart --help)"))
@@ -344,6 +347,12 @@ def training_questions(ctx: Context, jobs: list[OpenJob]) -> tuple[int, str]:
         except (OSError, ValueError) as error:  # DataError names the file and line
             problem = f"{train_file} could not be read: {error}"
     path = Path(ctx.args.paper_dir) / "training_languages.csv"
+    if not path.is_file():
+        raise SystemExit(f"--paper-dir {ctx.args.paper_dir}: no training_languages.csv (the paper's Table 6, "
+                         "the training-question count of the compute plan while no training file is read: "
+                         f"{problem}); "
+                         "pass the directory of the paper's data (../shared/paper), or --data-dir holding "
+                         "open_ended/train.jsonl")
     with path.open(newline="", encoding="utf-8") as handle:
         total = sum(int(record["train_examples"]) for record in csv.DictReader(handle))
     return total, f"the paper's Table 6 ({path}; {problem})"
@@ -442,8 +451,8 @@ def print_plan(ctx: Context, jobs: list[OpenJob]) -> None:
           "none added (the commands below do not carry them); warm-started rows with the backbone's hub id as "
           "model")
     print(f"seeds: {' '.join(str(s) for s in range(args.seeds))} (models evaluated only: once)")
-    print("benchmarks (each model: <run>/benchmarks/<name>/scorecard.json; seen = the 15 router candidates, the "
-          "paper's rule):")
+    print(f"benchmarks (each model: <run>/benchmarks/<dir>/scorecard.json, dir = "
+          f"{', '.join(pb.BENCHMARK_DIRS.values())}; seen = the 15 router candidates, the paper's rule):")
     for line in ctx.settings.describe():
         print(f"  {line}")
     for note in ctx.notes:

@@ -380,9 +380,11 @@ def run_job(job: Job, runner: Runner, cache: RunCache, model: str, label: str, t
         print(f"[table {table.number}] {job.name}: done in {record['wall_seconds']} s, "
               f"average {percent(record['scorecard'].get('average'))}", flush=True)
     card = {**record["scorecard"], "method": record["leaderboard_method"]}
+    # The key is lrpo.train's run key (run_cache.run_key): a row lrpo.train already appended for
+    # this very run is recognised by its config_hash and not appended twice.
     if append_scorecard(card, args.leaderboard_dir, run_id=f"reproduce-{record['hash'][:16]}",
                         rollout_budget=record["rollout_budget"], model_label=record["model_label"],
-                        skip_existing=True):
+                        skip_existing=True, config_hash=record["hash"]):
         print(f"[table {table.number}] {job.name}: appended to {args.leaderboard_dir}", flush=True)
     return record
 

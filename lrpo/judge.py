@@ -12,9 +12,14 @@ The questions come from the open-ended records (``--eval-file``, or ``--data-dir
 with ``open_ended/test.jsonl``), matched to samples by (id, lang); the reference
 is the sample's ``gold``. Writes ``scorecard.json`` (``lrpo.evaluation.judge``),
 ``samples.jsonl`` (with the judge's raw text) and ``scorecard.md`` into
-``--output-dir``; generation's own outputs go to ``<output-dir>/generation``. Exit
-status 1 when some samples could not be judged (they are listed in the
-scorecard's ``judge`` block; a rerun asks only for them).
+``--output-dir``; generation's own outputs go to ``<output-dir>/generation``. The
+scorecard's ``task`` is the protocol ("care", "care_pro": the benchmark judged, whose
+leaderboard holds judge scores, ``python -m lrpo.leaderboard append``), the task that
+generated the answers is its ``source_task``. Exit status 1 when some samples could not
+be judged (they are listed in the scorecard's ``judge`` block; a rerun asks only for
+them), or none could (``samples.jsonl`` is still written, with each judge's raw answer
+and error, no scorecard); 2 for bad input or an endpoint that fails as a whole (checked
+before generation with ``--model``, and on the first judge prompt), nothing written.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import sys
 import time
 from pathlib import Path
 
-from lrpo.data.endpoint import ChatEndpoint, add_endpoint_arguments
+from lrpo.data.endpoint import ChatEndpoint, EndpointError, add_endpoint_arguments
 from lrpo.evaluation.evaluator import evaluate, evaluation_gate, write_outputs
 from lrpo.evaluation.judge import PROTOCOLS, judge_samples, judged_scorecard, score_distribution
 from lrpo.evaluation.tables import format_table
@@ -49,6 +54,12 @@ def source_scorecard(samples_path: Path) -> dict:
         if path.is_file():
             return json.loads(path.read_text(encoding="utf-8"))
     return {}
+
+
+def write_samples(path: Path, samples: list[dict]) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for sample in samples:
+            out.write(json.dumps(sample, ensure_ascii=False) + "\n")
 
 
 def read_samples(path: Path) -> list[dict]:
@@ -95,7 +106,12 @@ def main(argv=None) -> int:
         # Generation scores with the raw cosine (generation/scorecard.json); the judge's scorecard is the result.
         task = OpenEndedTask(data_dir=args.data_dir, eval_file=args.eval_file, calibration="none")
         questions = {(ex.id, ex.lang): ex.question for ex in task.load("test")}
+        endpoint = ChatEndpoint(args.endpoint, args.judge_model, api_key=args.api_key,
+                                concurrency=args.concurrency, max_attempts=args.max_attempts,
+                                timeout_s=args.timeout, backoff_s=args.backoff, max_tokens=args.max_tokens,
+                                cache=args.cache or _default_cache())
         if args.model is not None:
+            endpoint.check_reachable()  # before generating answers that no judge could score
             evaluate(task, args.model, langs=args.langs, backend=args.backend, limit=args.limit,
                      output_dir=output_dir / "generation", seen_languages=args.seen_languages,
                      max_new_tokens=args.max_new_tokens, progress=not args.quiet)
@@ -103,25 +119,32 @@ def main(argv=None) -> int:
         else:
             samples_path = Path(args.samples)
         samples = with_fidelity(read_samples(samples_path), task)
-        endpoint = ChatEndpoint(args.endpoint, args.judge_model, api_key=args.api_key,
-                                concurrency=args.concurrency, max_attempts=args.max_attempts,
-                                timeout_s=args.timeout, backoff_s=args.backoff, max_tokens=args.max_tokens,
-                                cache=args.cache or _default_cache())
         judged = judge_samples(samples, questions, endpoint, args.protocol, progress=not args.quiet)
-        origin = source_scorecard(samples_path)
-        scorecard = judged_scorecard(judged, task=origin.get("task", task.name), split=origin.get("split", "test"),
-                                     model=origin.get("model", "unknown"), method=origin.get("method"),
-                                     seed=origin.get("seed", 0), seen_languages=args.seen_languages,
-                                     endpoint=endpoint)
     except (DataError, ValueError, FileNotFoundError, RuntimeError) as e:
-        parser.exit(2, f"error: {e}\n")
+        generated = output_dir / "generation" / "samples.jsonl"
+        hint = (f" (the generated answers are kept: rerun with --samples {generated})"
+                if isinstance(e, EndpointError) and args.model is not None and generated.is_file() else "")
+        parser.exit(2, f"error: {e}{hint}\n")
+    if all(sample["judge_error"] is not None for sample in judged):
+        # No scorecard without a score, but the judge's answers are kept: what it said is the diagnosis.
+        output_dir.mkdir(parents=True, exist_ok=True)
+        write_samples(output_dir / "samples.jsonl", judged)
+        print(f"error: the judge scored none of the {len(judged)} samples (first error: "
+              f"{judged[0]['judge_error']}); its answers are in {output_dir / 'samples.jsonl'} (judge_raw, "
+              "judge_error)", file=sys.stderr)
+        return 1
+    origin = source_scorecard(samples_path)
+    scorecard = judged_scorecard(judged, task=args.protocol, split=origin.get("split", "test"),
+                                 model=origin.get("model", "unknown"), method=origin.get("method"),
+                                 seed=origin.get("seed", 0), seen_languages=args.seen_languages, endpoint=endpoint)
+    scorecard["source_task"] = origin.get("task", task.name)
     scorecard.update({key: origin.get(key) for key in ("response_lang", "cue", "backend", "temperature")})
     scorecard.update({"response_lang": scorecard["response_lang"] or "same",
                       "cue": scorecard["cue"] or "instruction", "backend": scorecard["backend"] or "unknown",
                       "samples": str(samples_path),
                       "commit": git_commit(), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
     write_outputs(output_dir, scorecard, judged)
-    print(format_table(scorecard))
+    print(format_table(scorecard, "console"))
     judge = scorecard["judge"]
     print(f"judge {args.judge_model} ({args.protocol}): {judge['judged']} judged, {judge['failed']} failed, "
           f"{judge['requests']} requests, {judge['cached']} from the cache; verdicts {score_distribution(judged)}"

@@ -88,6 +88,11 @@ _LANGUAGES = [
              "Réponds en français.", "Termine ta réponse par « La réponse est {answer} ».",
              ("La réponse est", "La réponse finale est", "Réponse :", "Réponse:"),
              **_SPACE_GROUPED_COMMA_DECIMAL),
+    # Hindi writes its verb last ("उत्तर 18 है"); the prompt asks for the phrase before the
+    # number, as Bengali's does, so that the answer follows the phrase.
+    Language("hi", "Hindi", "हिंदी", "Deva",
+             "हिंदी में उत्तर दें।", "अपना उत्तर \"उत्तर है {answer}\" लिखकर समाप्त करें।",
+             ("उत्तर है", "अंतिम उत्तर है", "उत्तर:", "अंतिम उत्तर:")),
     Language("ht", "Haitian Creole", "Kreyòl ayisyen", "Latn",
              "Reponn an kreyòl ayisyen.", "Fini repons ou a ak \"Repons lan se {answer}\".",
              ("Repons lan se", "Repons la se", "Repons:"), **_SPACE_GROUPED_COMMA_DECIMAL),
@@ -149,7 +154,7 @@ LANGUAGES: dict[str, Language] = {lang.code: lang for lang in _LANGUAGES}
 QUESTION_LABELS: dict[str, tuple[str, ...]] = {
     "ar": ("السؤال", "سؤال"), "bn": ("প্রশ্ন",), "de": ("Frage", "Aufgabe"),
     "en": ("Question", "Q", "Problem"), "es": ("Pregunta", "Problema"), "et": ("Küsimus", "Ülesanne"),
-    "fr": ("Question", "Problème"), "ht": ("Kesyon",), "id": ("Pertanyaan", "Soal"),
+    "fr": ("Question", "Problème"), "hi": ("प्रश्न", "सवाल"), "ht": ("Kesyon",), "id": ("Pertanyaan", "Soal"),
     "it": ("Domanda", "Problema"), "ja": ("問題", "質問"), "ko": ("질문", "문제"), "ms": ("Soalan",),
     "nl": ("Vraag", "Opgave"), "pl": ("Pytanie", "Zadanie"), "pt": ("Pergunta", "Questão", "Problema"),
     "qu": ("Tapuy",), "ru": ("Задача", "Вопрос"), "sw": ("Swali",), "ta": ("கேள்வி",), "te": ("ప్రశ్న",),
@@ -162,8 +167,8 @@ QUESTION_LABELS: dict[str, tuple[str, ...]] = {
 IDENTIFIABLE: dict[str, str] = {
     "af": "Afrikaans", "as": "Assamese", "az": "Azerbaijani", "be": "Belarusian", "bg": "Bulgarian",
     "ca": "Catalan", "cs": "Czech", "da": "Danish", "fa": "Persian", "fi": "Finnish", "gl": "Galician",
-    "kn": "Kannada", "lb": "Luxembourgish", "lo": "Lao", "ml": "Malayalam", "sk": "Slovak",
-    "uk": "Ukrainian", "ur": "Urdu",
+    "kn": "Kannada", "lb": "Luxembourgish", "lo": "Lao", "ml": "Malayalam", "mr": "Marathi", "ne": "Nepali",
+    "sk": "Slovak", "uk": "Ukrainian", "ur": "Urdu",
 }
 
 # Close neighbours of each registry language: text in them passes for the language
@@ -172,8 +177,8 @@ IDENTIFIABLE: dict[str, str] = {
 # lrpo.rewards.lid), so listing them would reject real Indonesian.
 NEIGHBOURS: dict[str, tuple[str, ...]] = {
     "ar": ("fa", "ur"), "bn": ("as",), "de": ("nl", "lb", "da"), "en": (), "es": ("pt", "ca", "gl", "it"),
-    "et": ("fi",), "fr": ("ca", "it"), "ht": ("fr",), "id": (), "it": ("es", "ca"), "ja": ("zh",),
-    "ko": (), "ms": (), "nl": ("de", "af"), "pl": ("cs", "sk"), "pt": ("es", "gl"), "qu": ("es",),
+    "et": ("fi",), "fr": ("ca", "it"), "hi": ("mr", "ne"), "ht": ("fr",), "id": (), "it": ("es", "ca"),
+    "ja": ("zh",), "ko": (), "ms": (), "nl": ("de", "af"), "pl": ("cs", "sk"), "pt": ("es", "gl"), "qu": ("es",),
     "ru": ("uk", "be", "bg"), "sw": (), "ta": ("ml",), "te": ("kn",), "th": ("lo",), "tr": ("az",),
     "vi": (), "zh": ("ja",),
 }
@@ -186,6 +191,8 @@ PAPER_LANGUAGES = ("ar", "de", "en", "es", "fr", "id", "it", "ja", "ko", "nl", "
 MMATH_LANGUAGES = ("ar", "en", "es", "fr", "ja", "ko", "pt", "th", "vi", "zh")
 POLYMATH_LANGUAGES = ("ar", "bn", "de", "en", "es", "fr", "id", "it", "ja", "ko", "ms", "pt",
                       "ru", "sw", "te", "th", "vi", "zh")
+# CARE-pro's languages in the paper: Chinese and Spanish (seen) and Hindi (unseen).
+CARE_PRO_LANGUAGES = ("es", "hi", "zh")
 # The paper's mGSM split: the languages trained on ("seen") and held out ("unseen").
 SEEN_LANGUAGES = ("en", "de", "es", "fr", "ja", "ru", "zh")
 UNSEEN_LANGUAGES = tuple(code for code in MGSM_LANGUAGES if code not in SEEN_LANGUAGES)

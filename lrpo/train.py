@@ -85,7 +85,7 @@ def main(argv=None) -> int:
     """Run the command; 2 with one line on stderr naming the field or file for a setting
     found wrong before training starts (config, directories, checkpoint to resume).
     ``-h`` / ``--help`` prints ``help_parser()``'s help and returns 0."""
-    from lrpo.training.config import parse_config
+    from lrpo.training.config import check_data_files, parse_config
     from lrpo.training.pipeline import check_before_training, check_directories, run
     from lrpo.training.setup import resolve_model
 
@@ -96,6 +96,7 @@ def main(argv=None) -> int:
     quiet_library_progress_bars()
     try:
         config = parse_config(argv)
+        check_data_files(config)  # records of open_ended: a bad line fails here, not after the model loads
         check_directories(config)  # before a tiny model is built, which takes minutes
         model = resolve_model(config)
         check_before_training(config, model)

@@ -105,18 +105,25 @@ def test_care_one_record_per_question_language_identified(tmp_path, choice, chin
     assert len({r["id"] for r in records}) == 3 and all(r["id"].startswith("care-") for r in records)
 
 
-def test_care_pro_keeps_its_region_and_reports_unknown_languages(tmp_path, capsys):
+def test_care_pro_keeps_its_region_and_hindi_and_reports_unknown_languages(tmp_path, capsys):
+    """Hindi, CARE-pro's unseen language, is kept (by code or English name); a language
+    outside lrpo.languages (Yoruba) is skipped and reported."""
     rows = [{"question": "¿Qué se come en Nochevieja en España?", "answer": "Doce uvas.", "en_question": "",
              "en_answer": "", "language": "es", "region": "Spain"},
             {"question": "दिवाली कब मनाई जाती है?", "answer": "कार्तिक अमावस्या को।", "en_question": "",
-             "en_answer": "", "language": "hi", "region": "India"}]
+             "en_answer": "", "language": "hi", "region": "India"},
+            {"question": "होली किस महीने में खेली जाती है?", "answer": "फाल्गुन में।", "en_question": "",
+             "en_answer": "", "language": "Hindi", "region": "India"},
+            {"question": "Kí ni àwọn ènìyàn máa ń jẹ nígbà ọdún?", "answer": "Ìrẹsì àti ẹran.", "en_question": "",
+             "en_answer": "", "language": "yo", "region": "Nigeria"}]
     source = write_jsonl(tmp_path / "care_pro.jsonl", rows)
     assert main(["prepare", "care_pro", "--out", str(tmp_path), "--data-files", str(source),
                  "--split", "test"]) == 0
     records = read_records(tmp_path / "care_pro-test.jsonl")
-    assert [(r["lang"], r["region"]) for r in records] == [("es", ["Spain"])]
-    assert read_meta(tmp_path / "care_pro-test.jsonl")["counts"]["skipped_languages"] == {"hi": 1}
-    assert "skipped rows in languages outside lrpo.languages: {'hi': 1}" in capsys.readouterr().err
+    assert [(r["lang"], r["region"]) for r in records] == [("es", ["Spain"]), ("hi", ["India"]), ("hi", ["India"])]
+    assert records[1]["question"] == "दिवाली कब मनाई जाती है?" and records[1]["reference"] == "कार्तिक अमावस्या को।"
+    assert read_meta(tmp_path / "care_pro-test.jsonl")["counts"]["skipped_languages"] == {"yo": 1}
+    assert "skipped rows in languages outside lrpo.languages: {'yo': 1}" in capsys.readouterr().err
 
 
 # The labeller

@@ -1,6 +1,7 @@
 import pytest
 
 from lrpo.languages import (
+    CARE_PRO_LANGUAGES,
     LANGUAGES,
     MGSM_LANGUAGES,
     MMATH_LANGUAGES,
@@ -15,7 +16,7 @@ from lrpo.languages import (
 
 def test_registry_covers_every_benchmark_and_the_paper():
     needed = set(MGSM_LANGUAGES) | set(XCOPA_LANGUAGES) | set(PAPER_LANGUAGES) \
-        | set(MMATH_LANGUAGES) | set(POLYMATH_LANGUAGES)
+        | set(MMATH_LANGUAGES) | set(POLYMATH_LANGUAGES) | set(CARE_PRO_LANGUAGES)
     assert needed <= set(LANGUAGES)
     assert len(MGSM_LANGUAGES) == 11 and len(XCOPA_LANGUAGES) == 11
     assert len(PAPER_LANGUAGES) == 15 and len(MMATH_LANGUAGES) == 10
@@ -39,6 +40,7 @@ def test_known_answer_phrases():
     assert get_language("en").answer_phrase == "The answer is"
     assert get_language("de").answer_phrase == "Die Antwort lautet"
     assert get_language("zh").answer_phrase == "答案是"
+    assert get_language("hi").answer_phrase == "उत्तर है"
 
 
 def test_unknown_code_lists_supported():

@@ -153,3 +153,25 @@ def test_baseline_curve_is_read_from_disk_only_for_this_very_baseline(tmp_path, 
     assert len(baseline_log_history(config, str(model_dir), None)) == 10
     (tmp_path / "b" / "manifest.json").write_text(json.dumps({"config_hash": "another run"}))
     assert baseline_log_history(config, str(model_dir), None) is None
+
+
+def test_the_grpo_baseline_of_a_resumed_run_does_not_resume_the_runs_checkpoint(tmp_path):
+    """A resumed LRPO run trains its GRPO baseline afresh: the baseline's config (built from
+    the run's command line plus ``baseline_overrides``, as lrpo.train does) has its own
+    directory and no checkpoint to resume, and is the same run (same key) as a baseline
+    derived from the run without --resume_from_checkpoint."""
+    from lrpo.training.pipeline import baseline_overrides, run_key
+    from lrpo.training.trainer import resume_checkpoint
+
+    argv = ["--output_dir", str(tmp_path / "run"), "--model", "tiny-model-dir"]
+    resumed = parse_config(argv + ["--resume_from_checkpoint", str(tmp_path / "run" / "checkpoint-50")])
+
+    def derive(config, base_argv):
+        flags = [item for key, value in baseline_overrides(config).items() for item in (f"--{key}", str(value))]
+        return parse_config(base_argv + flags)
+
+    baseline = derive(resumed, argv + ["--resume_from_checkpoint", str(tmp_path / "run" / "checkpoint-50")])
+    assert baseline.method == "grpo" and baseline.output_dir == str(tmp_path / "run") + "-grpo-baseline"
+    assert resume_checkpoint(baseline) is None
+    fresh = derive(parse_config(argv), argv)
+    assert run_key(baseline, "tiny-model-dir") == run_key(fresh, "tiny-model-dir")

@@ -62,6 +62,8 @@ ISSUE = [
 
 # The same kinds in other wording and languages.
 OURS = [
+    # A sentence ended by the danda (Bengali, Hindi) before a label: the label stands alone.
+    (4, "mgsm", "bn", "18", "যাচাই: 3 + 4 = 7। উত্তর: 18", 1),
     (1, "mgsm", "fr", "42", "Donc il reste **42** pommes.\n\n**Réponse :** **42**", 1),
     (1, "polymath", "es", "12", "### Respuesta final\n\nLa respuesta es __12__.", 1),
     (1, "mmath", "ja", "7", "よって、答えは **7** です。", 1),

@@ -6,8 +6,9 @@ import json
 import pytest
 
 from lrpo.evaluation.aggregate import CROSSLINGUAL_SCALARS, aggregate_scorecards, mean, mean_std
-from lrpo.evaluation.scorecard import SIMILARITY as SIMILARITY_METRIC
-from lrpo.evaluation.scorecard import bootstrap_intervals, build_scorecard, scorecard_metric, with_baseline
+from lrpo.evaluation.metrics import SIMILARITY as SIMILARITY_METRIC
+from lrpo.evaluation.metrics import scorecard_metric
+from lrpo.evaluation.scorecard import bootstrap_intervals, build_scorecard, with_baseline
 from lrpo.evaluation.tables import format_comparison_table, format_table
 
 # Parallel items q0..q3 in three languages: which are answered correctly.

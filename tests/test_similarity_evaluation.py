@@ -13,8 +13,9 @@ import pytest
 from lrpo.evaluation.evaluator import evaluate
 from lrpo.evaluation.leaderboard import append_scorecard, csv_path, markdown_path, read_rows
 from lrpo.evaluation.leaderboard_markdown import render_markdown
+from lrpo.evaluation.metrics import SIMILARITY
 from lrpo.evaluation.run_cache import run_key, training_identity
-from lrpo.evaluation.scorecard import SIMILARITY, build_scorecard
+from lrpo.evaluation.scorecard import build_scorecard
 from lrpo.rewards.similarity import SimilarityReward
 from lrpo.tasks.open_ended import OpenEndedTask
 from lrpo.training.config import parse_config

@@ -195,14 +195,10 @@ def test_trains_by_default_on_its_seen_languages_with_two_low_resource_ones():
     assert train_languages(SimpleNamespace(train_languages=["sw"]), ArithCotTask(n_train=10, n_test=5)) == ["sw"]
 
 
-def test_direct_answer_share_leaves_out_the_steps_of_that_share_of_targets():
-    """The behaviour RL can select: a share of the supervised targets of a response
-    language is the answer line alone. With share 1 every target of that language is
-    one line (and still verifies: the answer line carries the number); with none, every
-    target shows its steps; the share is only valid in the world that has steps."""
-    import dataclasses
-
-    from lrpo.models.tiny import sft_items, world_task
+@pytest.fixture(scope="module")
+def smoke_data():
+    """The arith_cot smoke model's configuration and task, and a small tokenizer of its text."""
+    from lrpo.models.tiny import world_task
     from lrpo.models.tokenizer import train_tokenizer
     from lrpo.tasks.prompts import LANGUAGE_CUES
 
@@ -210,19 +206,57 @@ def test_direct_answer_share_leaves_out_the_steps_of_that_share_of_targets():
     task = world_task(smoke)
     examples = task.load("train", limit=30)
     corpus = [task.prompt(ex, cue=cue)[0]["content"] for ex in examples for cue in LANGUAGE_CUES]
-    tokenizer = train_tokenizer(corpus + [task.solution(ex) for ex in examples], 768)
+    return smoke, task, train_tokenizer(corpus + [task.solution(ex) for ex in examples], 768)
 
-    def target_lines(config):
-        items, _ = sft_items(task, tokenizer, dataclasses.replace(config, train_tokens=20_000))
-        texts = tokenizer.batch_decode([item.target for item in items], skip_special_tokens=True)
-        return [sum(1 for line in text.split(STEP_SEPARATOR) if line.strip()) for text in texts]
 
-    assert min(target_lines(smoke)) >= 3  # two events at least, then the answer line
+def _targets(smoke_data, **fields) -> list[str]:
+    import dataclasses
+
+    from lrpo.models.tiny import sft_items
+
+    smoke, task, tokenizer = smoke_data
+    items, _ = sft_items(task, tokenizer, dataclasses.replace(smoke, train_tokens=20_000, **fields))
+    return tokenizer.batch_decode([item.target for item in items], skip_special_tokens=True)
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in text.split(STEP_SEPARATOR) if line.strip()]
+
+
+def test_direct_answer_share_leaves_out_the_steps_of_that_share_of_targets(smoke_data):
+    """A behaviour RL can select: a share of the supervised targets of a response
+    language is the answer line alone. With share 1 every target of that language is
+    one line; with none, every target shows its steps; the share is only valid in the
+    world that has steps."""
+    import dataclasses
+
+    smoke = smoke_data[0]
+    assert min(len(_lines(t)) for t in _targets(smoke_data)) >= 3  # two events at least, then the answer
     everywhere = tuple((lang, 1.0) for lang in MGSM_LANGUAGES)
-    assert set(target_lines(dataclasses.replace(smoke, direct_answer_share=everywhere))) == {1}
-    half = [n == 1 for n in target_lines(dataclasses.replace(smoke, direct_answer_share=(("en", 0.5),)))]
+    assert {len(_lines(t)) for t in _targets(smoke_data, direct_answer_share=everywhere)} == {1}
+    half = [len(_lines(t)) == 1 for t in _targets(smoke_data, direct_answer_share=(("en", 0.5),))]
     assert 0.05 < sum(half) / len(half) < 0.5  # half of the English targets (a share of all) lose their steps
     with pytest.raises(ValueError, match="direct_answer_share"):
         dataclasses.replace(TinyModelConfig(), direct_answer_share=(("en", 0.5),)).validate()
     with pytest.raises(ValueError, match="direct_answer_share"):
         dataclasses.replace(smoke, direct_answer_share=(("en", 1.5),)).validate()
+
+
+def test_word_answer_share_writes_the_answer_in_number_words_which_the_verifier_does_not_read(task, smoke_data):
+    """The answer line in number words keeps the steps and the phrase but loses the
+    numeral: scored 0 where the verifier reads numerals only, 1 in zh and ja, whose
+    numeral words it reads (issue 17, kind 10)."""
+    import dataclasses
+
+    example = task.load("test", langs=["de"], limit=1)[0]
+    for lang in MGSM_LANGUAGES:
+        words = task.solution(example, lang, answer_in_words=True)
+        assert _lines(words)[:-1] == _lines(task.solution(example, lang))[:-1]
+        assert task.score(words, dataclasses.replace(example, lang=lang), lang) == (1.0 if lang in ("zh", "ja")
+                                                                                    else 0.0), lang
+    everywhere = tuple((lang, 1.0) for lang in MGSM_LANGUAGES)
+    last_lines = [_lines(t)[-1] for t in _targets(smoke_data, word_answer_share=everywhere)]
+    assert not any(re.search(r"\d", normalize_digits(line)) for line in last_lines)
+    assert all(len(_lines(t)) >= 3 for t in _targets(smoke_data, word_answer_share=everywhere))
+    with pytest.raises(ValueError, match="word_answer_share"):
+        dataclasses.replace(TinyModelConfig(), word_answer_share=(("de", 0.5),)).validate()

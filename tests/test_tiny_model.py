@@ -9,7 +9,6 @@ import pytest
 import torch
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
-from lrpo.languages import supported_languages
 from lrpo.models.tiny import (
     TinyModelConfig,
     build_tiny_model,
@@ -18,7 +17,7 @@ from lrpo.models.tiny import (
     model_dir,
     read_build_info,
 )
-from lrpo.models.tokenizer import END
+from lrpo.models.tokenizer import END, TAG_LANGUAGES
 from lrpo.tasks.arith import ArithTask
 from lrpo.tasks.prompts import language_tag
 
@@ -98,7 +97,7 @@ def test_auto_tokenizer_keeps_the_trained_pipeline(built, tokenizer):
 
 
 def test_language_tags_are_single_tokens(tokenizer):
-    for code in supported_languages():
+    for code in TAG_LANGUAGES:
         tag = language_tag(code)
         ids = tokenizer.encode(f"Wie viele? {tag}", add_special_tokens=False)
         assert tokenizer.convert_tokens_to_ids(tag) in ids

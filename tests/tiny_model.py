@@ -8,8 +8,7 @@ from pathlib import Path
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
 
-from lrpo.languages import supported_languages
-from lrpo.tasks.prompts import language_tag
+from lrpo.models.tokenizer import language_tags
 
 CHAT_TEMPLATE = (
     "{% for m in messages %}<|{{ m['role'] }}|>{{ m['content'] }}<|end|>{% endfor %}"
@@ -22,7 +21,7 @@ def build_random_tiny_model(directory: Path, corpus: list[str], seed: int = 0) -
 
     torch.manual_seed(seed)
     specials = ["<|pad|>", "<|end|>", "<|user|>", "<|assistant|>", "<|system|>"] + \
-        [language_tag(code) for code in supported_languages()]
+        list(language_tags())
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()

@@ -33,10 +33,9 @@ where a card could not be confirmed offline it says so):
   region). Its ``language`` values were not confirmed (code or English name are
   both read).
 
-A row in a language outside ``lrpo.languages`` (e.g. CARE-pro's Hindi while the
-registry has no ``hi``) is skipped and counted in the metadata and the command's
-output, never dropped silently; any other malformed row is a DataError naming the
-dataset, the row and the field.
+A row in a language outside ``lrpo.languages`` (e.g. a Yoruba row) is skipped and
+counted in the metadata and the command's output, never dropped silently; any other
+malformed row is a DataError naming the dataset, the row and the field.
 """
 
 from __future__ import annotations

@@ -14,7 +14,12 @@ a hosted API) through the ``openai`` client. What both callers need:
   request for what it already has. Rejected answers are not cached.
 
 Failures do not raise: each prompt gets an ``Answer`` whose ``error`` says what
-went wrong after the last attempt, with the last raw text kept.
+went wrong after the last attempt, with the last raw text kept. The one exception is
+an endpoint that fails as a whole (down, refusing the model name or the key, or not
+a chat-completions server, e.g. a proxy's HTML page): ``ask_many`` asks the first
+prompt that needs a request alone and raises ``EndpointError`` when it fails so,
+before the others are sent, rather than failing every prompt after its retries and
+backoff (hours for a few thousand prompts).
 
 Kept in ``lrpo.data`` because the labeller is its first user; the judge
 (``lrpo.evaluation.judge``) imports it from here.
@@ -40,17 +45,27 @@ class MalformedAnswer(ValueError):
     """Raised by a ``parse`` function for an answer that does not follow the requested format."""
 
 
+class NotAChatCompletion(RuntimeError):
+    """The server answered, but not with a chat completion (an HTML page, an empty ``choices``)."""
+
+
+class EndpointError(RuntimeError):
+    """The endpoint failed as a whole on the first prompt asked (see the module docstring)."""
+
+
 @dataclass(frozen=True)
 class Answer:
     """What became of one prompt: the accepted ``value`` (``parse``'s result), the raw
     ``text`` of the last answer, ``attempts`` (requests made for it; 0 = from the
-    cache), and ``error`` (None on success)."""
+    cache), ``error`` (None on success), and ``endpoint_failed``: whether the last
+    failure was the endpoint's own (``endpoint_wide``), not this prompt's."""
 
     value: Any
     text: str | None
     attempts: int
     cached: bool
     error: str | None = None
+    endpoint_failed: bool = False
 
 
 def cache_key(model: str, messages: Messages, temperature: float, max_tokens: int) -> str:
@@ -101,6 +116,20 @@ def _is_transient(error: Exception) -> bool:
     return False
 
 
+def endpoint_wide(error: Exception) -> bool:
+    """Whether ``error`` says the endpoint fails whatever the prompt: unreachable or timing
+    out, 401/403/404 (key, permission, model name or URL), 408/429/5xx after every attempt,
+    or no chat completion at all. A 400 or 422 (e.g. a prompt too long for the model) is
+    the prompt's own failure."""
+    import openai
+
+    if isinstance(error, (openai.APIConnectionError, NotAChatCompletion)):
+        return True
+    if isinstance(error, openai.APIStatusError):
+        return error.status_code in (401, 403, 404) or _is_transient(error)
+    return False
+
+
 class ChatEndpoint:
     """An OpenAI-compatible chat endpoint (``base_url``, e.g. ``http://localhost:8000/v1``)
     serving ``model``.
@@ -139,12 +168,30 @@ class ChatEndpoint:
         return {"endpoint": self.base_url, "model": self.model, "temperature": self.temperature,
                 "max_tokens": self.max_tokens, "max_attempts": self.max_attempts}
 
+    def check_reachable(self) -> None:
+        """EndpointError when the server cannot be reached or refuses the key (GET
+        ``/models``, which sends no prompt): for a caller with work to do before its first
+        prompt (generating the answers to judge). A server without ``/models`` passes."""
+        import openai
+
+        try:
+            self._client.models.list()
+        except (openai.APIConnectionError, openai.AuthenticationError, openai.PermissionDeniedError) as e:
+            raise EndpointError(f"the endpoint {self.base_url} cannot be used: {type(e).__name__}: {e}") from None
+        except openai.OpenAIError:
+            pass  # no /models route (not every compatible server has one): the first prompt will tell
+
     def _request(self, messages: Messages, temperature: float) -> str:
         with self._count_lock:
             self.requests += 1
         response = self._client.chat.completions.create(model=self.model, messages=list(messages),
                                                         temperature=temperature, max_tokens=self.max_tokens)
-        return response.choices[0].message.content or ""
+        choices = getattr(response, "choices", None)
+        if not choices or getattr(choices[0], "message", None) is None:
+            # The openai client hands back a non-JSON body as a str: a proxy's page, a wrong URL.
+            raise NotAChatCompletion(f"the answer is not a chat completion: {str(response)[:120]!r}; is "
+                                     f"{self.base_url} the /v1 URL of an OpenAI-compatible server?")
+        return choices[0].message.content or ""
 
     def ask(self, messages: Messages, parse: Callable[[str], Any]) -> Answer:
         """One prompt: from the cache, else asked until ``parse`` accepts an answer or
@@ -156,7 +203,7 @@ class ChatEndpoint:
                 return Answer(parse(cached), cached, 0, True)
             except ValueError:
                 pass  # the parser got stricter since: ask again
-        text, error, malformed = None, None, False
+        text, error, malformed, failure = None, None, False, None
         for attempt in range(1, self.max_attempts + 1):
             if attempt > 1:
                 time.sleep(self.backoff_s * 2 ** (attempt - 2))
@@ -165,31 +212,46 @@ class ChatEndpoint:
                 text = self._request(messages, temperature)
             except Exception as e:  # noqa: BLE001 - classified below
                 if not _is_transient(e):
-                    return Answer(None, text, attempt, False, f"{type(e).__name__}: {e}")
-                error, malformed = f"{type(e).__name__}: {e}", False
+                    return Answer(None, text, attempt, False, f"{type(e).__name__}: {e}", endpoint_wide(e))
+                error, malformed, failure = f"{type(e).__name__}: {e}", False, e
                 continue
             try:
                 value = parse(text)
             except ValueError as e:
-                error, malformed = f"malformed answer: {e}", True
+                error, malformed, failure = f"malformed answer: {e}", True, None
                 continue
             self.cache.put(key, self.model, text)
             return Answer(value, text, attempt, False)
-        return Answer(None, text, self.max_attempts, False, f"gave up after {self.max_attempts} attempts; {error}")
+        return Answer(None, text, self.max_attempts, False, f"gave up after {self.max_attempts} attempts; {error}",
+                      failure is not None and endpoint_wide(failure))
 
     def ask_many(self, prompts: Sequence[Messages], parse: Callable[[str], Any], progress: bool = False
                  ) -> list[Answer]:
-        """``ask`` for every prompt, at most ``concurrency`` at a time; answers in prompt order."""
-        if not prompts:
-            return []
-        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(prompts))) as pool:
-            futures = [pool.submit(self.ask, messages, parse) for messages in prompts]
+        """``ask`` for every prompt, at most ``concurrency`` at a time; answers in prompt order.
+
+        The prompts up to the first one that needs a request are asked one by one; when
+        that one fails because of the endpoint (``Answer.endpoint_failed``), EndpointError
+        (naming the endpoint, the model and the error) is raised and no other prompt is sent."""
+        answers = []
+        for messages in prompts:
+            answers.append(self.ask(messages, parse))
+            if not answers[-1].cached:
+                break
+        if answers and answers[-1].endpoint_failed:
+            raise EndpointError(f"the endpoint {self.base_url} (model {self.model!r}) failed on the first prompt "
+                                f"asked: {answers[-1].error}; nothing else was sent")
+        rest = prompts[len(answers):]
+        if not rest:
+            return answers
+        with ThreadPoolExecutor(max_workers=min(self.concurrency, len(rest))) as pool:
+            futures = [pool.submit(self.ask, messages, parse) for messages in rest]
             if progress:
                 from tqdm.auto import tqdm
 
-                for future in tqdm(futures, desc=f"asking {self.model}", unit="prompt"):
+                for future in tqdm(futures, desc=f"asking {self.model}", unit="prompt", total=len(prompts),
+                                   initial=len(answers)):
                     future.result()
-            return [future.result() for future in futures]
+            return answers + [future.result() for future in futures]
 
 
 def add_endpoint_arguments(parser, *, what: str, timeout_s: float) -> None:

@@ -3,6 +3,8 @@
 - ``generation``: batched greedy generation (Hugging Face or vLLM backend).
 - ``evaluator``: ``evaluate()``, the task's prompt, verifier and language gate on
   every question, into a scorecard (command line: ``python -m lrpo.evaluate``).
+- ``metrics``: what a scorecard's score is (``Metric``: accuracy, the mean similarity
+  of open_ended, a judge's score) and the check that keeps different ones apart.
 - ``scorecard``: the per-run scorecard (the task's metric, named: accuracy, or
   the mean similarity of open_ended; fidelity, seen/unseen, consistency, bootstrap
   intervals) and its comparison with a baseline.

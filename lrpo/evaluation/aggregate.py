@@ -21,6 +21,8 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
+from lrpo.evaluation.metrics import check_same_metric, scorecard_metric
+
 # The per-language cross-lingual measures of a scorecard (``lrpo.evaluation.scorecard``): the
 # share of responses in the requested language line by line, the share that switch language,
 # and the mean tokens generated per response; each also averaged over all / seen / unseen languages.
@@ -56,8 +58,6 @@ def aggregate_scorecards(scorecards: Sequence[dict]) -> dict:
     scorecards' own (``lrpo.evaluation.scorecard.Metric``). ValueError for no
     scorecards, or scorecards of different tasks, splits, metrics or languages.
     """
-    from lrpo.evaluation.scorecard import check_same_metric, scorecard_metric
-
     if not scorecards:
         raise ValueError("no scorecards to aggregate")
     first = scorecards[0]

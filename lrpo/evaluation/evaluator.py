@@ -35,7 +35,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from lrpo.evaluation.generation import make_generator
-from lrpo.evaluation.scorecard import SIMILARITY, build_scorecard, task_metric, with_baseline
+from lrpo.evaluation.metrics import SIMILARITY, task_metric
+from lrpo.evaluation.scorecard import build_scorecard, with_baseline
 from lrpo.evaluation.tables import format_table
 from lrpo.languages import get_language
 from lrpo.manifest import git_commit
@@ -205,7 +206,9 @@ def evaluate(task, model, split: str = "test", langs: Sequence[str] | None = Non
         raise ValueError(f"task {task.name!r} split {split!r} gave no examples (limit={limit})")
     langs_asked = response_languages(examples, response_lang)
     if task_metric(task) == SIMILARITY:
-        task.similarity()  # its encoder and calibration table load (or fail, naming why) before generation
+        # Its encoder and calibration table load, and the table holds every pair scored (or fail, naming why),
+        # before generation.
+        task.similarity().check_pairs(zip(langs_asked, (example.lang for example in examples), strict=True))
     gate = evaluation_gate(task, langs_asked)
     prompts = [task.prompt(example, lang, cue=cue) for example, lang in zip(examples, langs_asked, strict=True)]
 

@@ -38,7 +38,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from lrpo.data.endpoint import ChatEndpoint, MalformedAnswer
-from lrpo.evaluation.scorecard import BINARY, CONTINUOUS, Metric, build_scorecard
+from lrpo.evaluation.metrics import JUDGE_METRICS, Metric
+from lrpo.evaluation.scorecard import build_scorecard
 
 CORRECT, WRONG_LANGUAGE, INCORRECT, NOT_ATTEMPTED = ("CORRECT", "CORRECT_BUT_WRONG_LANGUAGE", "INCORRECT",
                                                      "NOT_ATTEMPTED")
@@ -126,7 +127,7 @@ class Protocol:
     @property
     def metric(self) -> Metric:
         """The scorecard metric of this protocol's judgments (each sample's ``judge_score``)."""
-        return Metric(f"judge:{self.name}", BINARY if self.binary else CONTINUOUS, "judge_score")
+        return JUDGE_METRICS[self.name]
 
     def messages(self, question: str, reference: str, response: str) -> list[dict[str, str]]:
         return [{"role": "user", "content": self.template.format(question=question, reference=reference,

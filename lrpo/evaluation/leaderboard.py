@@ -47,7 +47,7 @@ from pathlib import Path
 from lrpo.evaluation.aggregate import CROSSLINGUAL_METRICS
 from lrpo.evaluation.atomic import write_atomically
 from lrpo.evaluation.leaderboard_markdown import render_markdown
-from lrpo.evaluation.scorecard import leaderboard_metric, scorecard_metric
+from lrpo.evaluation.metrics import leaderboard_metric, scorecard_metric
 from lrpo.manifest import git_commit
 
 DEFAULT_DIR = "leaderboards"  # the committed results

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from lrpo.evaluation.aggregate import CROSSLINGUAL_METRICS, mean
-from lrpo.evaluation.scorecard import ACCURACY, leaderboard_metric
+from lrpo.evaluation.metrics import ACCURACY, leaderboard_metric
 from lrpo.evaluation.tables import CROSSLINGUAL_COLUMNS, PERCENT, render_table
 
 # How the answers were asked for when the CSV does not say otherwise; other values get a column.

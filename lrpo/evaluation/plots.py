@@ -9,8 +9,8 @@ with the Agg canvas, never ``pyplot``, so it runs headless, in threads, and
 does not change the backend of a notebook that imports this module.
 matplotlib is imported only when a figure is drawn.
 
-Languages keep one colour in every figure (their place in the registry), so
-"de" in the router plot is "de" in the bar chart; methods keep one colour in
+Languages keep one colour in every figure (their slot, ``LANGUAGE_COLOR_SLOTS``),
+so "de" in the router plot is "de" in the bar chart; methods keep one colour in
 every run (``method_color``), so GRPO is the same blue in every run's figures.
 """
 
@@ -20,8 +20,6 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-
-from lrpo.languages import supported_languages
 
 # What the training-curve figure shows: TRL's mean reward and the reward's two
 # factors as ``lrpo.training.trl_reward`` logs them: the quality term (the verifier's
@@ -41,17 +39,32 @@ def _matplotlib():
     return Figure, FigureCanvasAgg
 
 
+# Each registry language's colour slot, given once and never renumbered, so that adding a
+# language never recolours the others. The first 25 are the languages' places in the
+# registry before Hindi (the colours of all earlier figures); a new language takes the next
+# free slot.
+LANGUAGE_COLOR_SLOTS = {
+    "ar": 0, "bn": 1, "de": 2, "en": 3, "es": 4, "et": 5, "fr": 6, "ht": 7, "id": 8, "it": 9, "ja": 10, "ko": 11,
+    "ms": 12, "nl": 13, "pl": 14, "pt": 15, "qu": 16, "ru": 17, "sw": 18, "ta": 19, "te": 20, "th": 21, "tr": 22,
+    "vi": 23, "zh": 24, "hi": 25,
+}
+# The four shades of each of tab20b's five hue families, in the order slots 20-39 take them:
+# the second darkest of every family first (slots 20-24), then the lightest, darkest, third.
+_TAB20B_SHADES = (1, 3, 0, 2)
+
+
 def language_color(code: str):
-    """A fixed colour per registry language: the ten strong tab20 hues first, then
-    their light twins, then tab20b, so that languages next to each other in the
-    registry (de, en, es) never share a hue family."""
+    """The fixed colour of a language (an RGBA tuple): slots 0-19 take the ten strong
+    tab20 hues, then their light twins, so that languages next to each other in the
+    registry (de, en, es) never share a hue family; slots 20-39 take tab20b's colours
+    (then the palette repeats). A code without a slot gets slot 0's colour."""
     from matplotlib import colormaps
 
-    languages = supported_languages()
-    index = languages.index(code) if code in languages else 0
-    if index < 20:
-        return colormaps["tab20"](2 * (index % 10) + index // 10)
-    return colormaps["tab20b"]((4 * (index - 20) + 1) % 20)
+    slot = LANGUAGE_COLOR_SLOTS.get(code, 0) % 40
+    if slot < 20:
+        return colormaps["tab20"](2 * (slot % 10) + slot // 10)
+    family, shade = (slot - 20) % 5, _TAB20B_SHADES[(slot - 20) // 5]
+    return colormaps["tab20b"](4 * family + shade)
 
 
 # One colour per method in every run's figures (tab10 hues); another label gets a hue fixed by
@@ -146,7 +159,7 @@ def questions_per_language(scorecards: Mapping[str, dict]) -> str:
 def scores_label(scorecards: Mapping[str, dict]) -> str:
     """What the scorecards' ``accuracy`` holds (``lrpo.evaluation.scorecard.scorecard_metric``):
     "accuracy", "similarity", ...; ValueError when they hold different metrics."""
-    from lrpo.evaluation.scorecard import scorecard_metric
+    from lrpo.evaluation.metrics import scorecard_metric
 
     names = {scorecard_metric(card)[0] for card in scorecards.values()}
     if len(names) > 1:

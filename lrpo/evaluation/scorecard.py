@@ -64,79 +64,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
 from lrpo.evaluation.aggregate import CROSSLINGUAL_METRICS, SCALAR_METRICS, mean
+from lrpo.evaluation.metrics import ACCURACY, Metric, check_same_metric
 
 # The sample field each per-language cross-lingual measure is the mean of.
 SAMPLE_FIELDS = {"line_fidelity": "line_fidelity", "code_switching": "code_switched",
                  "response_tokens": "response_tokens"}
 
 BOOTSTRAP_RESAMPLES = 1000
-
-BINARY, CONTINUOUS = "binary", "continuous"
-
-
-@dataclass(frozen=True)
-class Metric:
-    """What a scorecard's ``accuracy`` holds: ``name`` (the scorecard's ``metric``),
-    ``kind`` (``metric_kind``: BINARY, each response right or wrong, or CONTINUOUS, a
-    score in [0, 1]) and the sample field each response's score is read from."""
-
-    name: str
-    kind: str
-    field: str
-
-    def __post_init__(self):
-        if self.kind not in (BINARY, CONTINUOUS):
-            raise ValueError(f"metric {self.name!r}: kind must be {BINARY!r} or {CONTINUOUS!r}, got {self.kind!r}")
-
-    @property
-    def binary(self) -> bool:
-        return self.kind == BINARY
-
-
-# A verifier task's metric, and that of a task scored by similarity to a reference answer.
-ACCURACY = Metric("accuracy", BINARY, "correct")
-SIMILARITY = Metric("similarity", CONTINUOUS, "similarity")
-
-
-def task_metric(task) -> Metric:
-    """The metric a task is scored by: SIMILARITY for a task with a ``similarity()``
-    reward (open_ended: ``task.score`` is the calibrated similarity), else ACCURACY
-    (``task.score`` is its verifier's 1 or 0)."""
-    return SIMILARITY if callable(getattr(task, "similarity", None)) else ACCURACY
-
-
-def leaderboard_metric(task_name: str) -> Metric:
-    """The metric of the leaderboard of ``task_name``: the metric of the task registered
-    under it (``task_metric``); for a judged benchmark, named by its judge protocol
-    ("care", "care_pro": ``lrpo.evaluation.judge.PROTOCOLS``), that protocol's; else
-    ACCURACY (results imported from elsewhere, e.g. lm-eval's)."""
-    from lrpo.evaluation.judge import PROTOCOLS
-    from lrpo.tasks import get_task
-
-    try:
-        return task_metric(get_task(task_name))
-    except (ValueError, TypeError):
-        return PROTOCOLS[task_name].metric if task_name in PROTOCOLS else ACCURACY
-
-
-def scorecard_metric(scorecard: dict) -> tuple[str, str]:
-    """(metric, metric_kind) of a scorecard; ("accuracy", "binary") for one written before
-    scorecards named their metric."""
-    name = scorecard.get("metric") or ACCURACY.name
-    return name, scorecard.get("metric_kind") or (BINARY if name == ACCURACY.name else CONTINUOUS)
-
-
-def check_same_metric(first: dict, second: dict, what: str) -> None:
-    """ValueError when two scorecards hold different metrics (``what``: the operation)."""
-    if scorecard_metric(first) != scorecard_metric(second):
-        raise ValueError(f"cannot {what} scorecards of different metrics: {scorecard_metric(first)[0]!r} and "
-                         f"{scorecard_metric(second)[0]!r}")
-
 
 def default_seen_languages() -> tuple[str, ...]:
     """The paper's mGSM training languages (``lrpo.languages.SEEN_LANGUAGES``)."""

@@ -27,8 +27,9 @@ import time
 from collections.abc import Sequence
 
 from lrpo.evaluation.aggregate import CROSSLINGUAL_METRICS, aggregate_scorecards
+from lrpo.evaluation.metrics import BINARY, scorecard_metric
 from lrpo.evaluation.paper import OVERALL, SPLITS, find_row, paper_rows
-from lrpo.evaluation.scorecard import BINARY, delta, scorecard_metric
+from lrpo.evaluation.scorecard import delta
 
 TABLE_STYLES = ("markdown", "console")
 

@@ -81,7 +81,7 @@ DEFAULT_MIX = (("en", 0.40), ("de", 0.09), ("es", 0.09), ("fr", 0.09), ("ja", 0.
 WORLDS = {"arith": ArithTask, "arith_cot": ArithCotTask}
 # Fields added after the first models were built: left out of the fingerprint
 # while at these defaults, so the models built before them keep their hash.
-_LATER_FIELDS = {"world": "arith", "own_language_share": (), "direct_answer_share": ()}
+_LATER_FIELDS = {"world": "arith", "own_language_share": (), "direct_answer_share": (), "word_answer_share": ()}
 # The arith_cot model's mix. Questions: every language is asked often enough to
 # be understood. Worked solutions: English answers its own questions and those
 # of the other languages that are not answered in their own; the six other
@@ -134,6 +134,10 @@ class TinyModelConfig:
     # behaviour a base model has but that RL can unlearn (arith_cot only).
     # Languages not listed (and every language when empty) always show the steps.
     direct_answer_share: tuple[tuple[str, float], ...] = ()
+    # Per response language, the chance that a target's answer line gives the number in
+    # the language's number words instead of numerals (arith_cot only): a format the
+    # verifier does not read (except zh/ja numeral words), as real models' answers often are.
+    word_answer_share: tuple[tuple[str, float], ...] = ()
     # Share of examples cued by the language tag (the rest by the instruction).
     tag_cue_share: float = 0.5
     # Optimisation: the budget counts every non-padding token seen (prompt and
@@ -178,7 +182,7 @@ class TinyModelConfig:
     @classmethod
     def from_dict(cls, data: dict) -> TinyModelConfig:
         data = dict(data)
-        for name in ("language_mix", "own_language_share", "direct_answer_share"):
+        for name in ("language_mix", "own_language_share", "direct_answer_share", "word_answer_share"):
             if name in data:
                 data[name] = tuple((lang, float(share)) for lang, share in data[name])
         return cls(**data)
@@ -192,13 +196,14 @@ class TinyModelConfig:
     def validate(self) -> None:
         if self.world not in WORLDS:
             raise ValueError(f"world: unknown world {self.world!r}; expected one of {', '.join(WORLDS)}")
-        for name in ("own_language_share", "direct_answer_share"):
+        for name in ("own_language_share", "direct_answer_share", "word_answer_share"):
             for lang, share in getattr(self, name):
                 get_language(lang)
                 if not 0 <= share <= 1:
                     raise ValueError(f"{name} of {lang!r} must be in [0, 1], got {share}")
-        if self.direct_answer_share and self.world != "arith_cot":
-            raise ValueError("direct_answer_share: only the arith_cot world has worked steps to leave out")
+        for name in ("direct_answer_share", "word_answer_share"):
+            if getattr(self, name) and self.world != "arith_cot":
+                raise ValueError(f"{name}: only the arith_cot world has worked steps and an answer line")
         for lang, share in self.language_mix:
             get_language(lang)
             if share < 0:
@@ -301,6 +306,7 @@ def sft_items(task: ArithTask, tokenizer, config: TinyModelConfig) -> tuple[list
     """Draw supervised examples until the token budget is spent; (items, tokens)."""
     rng = random.Random(f"tiny-sft-{config.seed}")
     direct_share = dict(config.direct_answer_share)
+    word_share = dict(config.word_answer_share)
     problems = task.problems("train")
     end = [tokenizer.convert_tokens_to_ids(END)]
     items: list[SFTItem] = []
@@ -315,8 +321,10 @@ def sft_items(task: ArithTask, tokenizer, config: TinyModelConfig) -> tuple[list
             example = task.example("train", index, problems[index], question_lang)
             chunk_prompts.append(tokenizer.apply_chat_template(
                 task.prompt(example, response_lang, cue=cue), add_generation_prompt=True, tokenize=False))
-            target = task.solution(example, response_lang)
-            # Only draw when the field is set, so that models built before it keep their data.
+            # Only draw when a field is set, so that models built before it keep their data.
+            in_words = bool(word_share) and rng.random() < word_share.get(response_lang, 0.0)
+            target = task.solution(example, response_lang, answer_in_words=True) if in_words else \
+                task.solution(example, response_lang)
             if direct_share and rng.random() < direct_share.get(response_lang, 0.0):
                 target = target.rsplit(STEP_SEPARATOR, 1)[-1]
             chunk_targets.append(target)

@@ -10,8 +10,8 @@ two changes that matter for arithmetic in many scripts:
   not cut at every vowel sign.
 
 The chat roles, end of turn, padding and one ``<|out_lang_xx|>`` tag per
-registered language are single special tokens; the tags are how the tag cue
-(``lrpo.tasks.prompts.language_tag``) reaches the model.
+language of ``TAG_LANGUAGES`` are single special tokens; the tags are how the tag
+cue (``lrpo.tasks.prompts.language_tag``) reaches the model.
 """
 
 from __future__ import annotations
@@ -21,13 +21,20 @@ from collections.abc import Iterable
 from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast
 
-from lrpo.languages import supported_languages
 from lrpo.tasks.prompts import language_tag
 
 PAD = "<|pad|>"
 END = "<|end|>"  # ends every turn, and is the end-of-sequence token: generation stops there
 ROLES = ("system", "user", "assistant")
 ROLE_TOKENS = tuple(f"<|{role}|>" for role in ROLES)
+# The languages given a tag, in this order: the registry (lrpo.languages) as it stood when
+# the tiny models were first built, pinned rather than read from it. Each tag is a special
+# token, so one more would change every tiny model's vocabulary and merges, while the cache
+# name of a model (TinyModelConfig.fingerprint) does not cover the tags: a language added to
+# the registry (Hindi) would make a fresh build differ from the cached model of the same name.
+# A tiny model can still be given another tag: lrpo.training.warmstart.add_language_tags.
+TAG_LANGUAGES = ("ar", "bn", "de", "en", "es", "et", "fr", "ht", "id", "it", "ja", "ko", "ms", "nl", "pl", "pt",
+                 "qu", "ru", "sw", "ta", "te", "th", "tr", "vi", "zh")
 
 _PIECES = r"'(?:[sdmt]|ll|ve|re)| ?[\p{L}\p{M}]+| ?\p{N}| ?[^\s\p{L}\p{M}\p{N}]+|\s+(?!\S)|\s+"
 
@@ -45,7 +52,8 @@ CHAT_TEMPLATE = (
 
 
 def language_tags() -> tuple[str, ...]:
-    return tuple(language_tag(code) for code in supported_languages())
+    """The ``<|out_lang_xx|>`` tags of ``TAG_LANGUAGES``, in its order."""
+    return tuple(language_tag(code) for code in TAG_LANGUAGES)
 
 
 def special_tokens() -> tuple[str, ...]:

@@ -89,7 +89,7 @@ DRIFT_TOLERANCE = 0.25
 # letters, 91%: the short inserted sentences are skipped); none of the 2,750 answered wholly in
 # the other language counts as switched. On XCOPA test items (premise and both choices as three
 # lines, 5,500 pure responses) 2 have a line counted as another language with XCOPA's 11
-# candidates, 7 with all 25.
+# candidates, 7 with all 25 identifiable then (before hi, mr, ne were added).
 MIN_LINE_LETTERS = 10
 # A judged line counts as the requested language unless the identifier gives that language
 # less than this: a short line is often scored near a close language (Russian lines called

@@ -169,6 +169,16 @@ class CalibrationTable:
         (columns ``PAIR_STATS_COLUMNS``: ``read_pair_stats``). ValueError naming the file
         (and line) when it is neither or a row is malformed; FileNotFoundError when absent."""
         path = Path(path)
+        if path.is_dir():
+            raise ValueError(f"{path}: a directory, not a calibration table (a CSV file)")
+        try:
+            return cls._from_csv(path)
+        except UnicodeDecodeError as e:  # a binary or non-UTF-8 file handed over as the table
+            raise ValueError(f"{path}: not a calibration table: not UTF-8 text (byte "
+                             f"{e.object[e.start:e.start + 1]!r} at offset {e.start})") from None
+
+    @classmethod
+    def _from_csv(cls, path: Path) -> CalibrationTable:
         with open(path, encoding="utf-8", newline="") as f:
             reader = csv.DictReader(f)
             if set(reader.fieldnames or ()) == set(PAIR_STATS_COLUMNS):
@@ -401,6 +411,21 @@ class SimilarityReward:
 
     def score(self, response: str, reference: str, response_lang: str, reference_lang: str) -> float:
         return self.scores([response], [reference], [response_lang], [reference_lang])[0]
+
+    def check_pairs(self, pairs) -> None:
+        """ValueError naming every (response language, reference language) pair of ``pairs``
+        that the calibration table lacks (none without a calibration): what ``scores`` would
+        fail on, found before the responses are generated."""
+        if self.calibration is None:
+            return
+        missing = self.calibration.table.missing_pairs(pairs)
+        if missing:
+            shown = ", ".join(f"{a}-{b}" for a, b in missing[:8]) + (" ..." if len(missing) > 8 else "")
+            table = self.calibration.table
+            raise ValueError(f"the calibration table has no pair {shown} ({len(table.pairs)} pairs over "
+                             f"{', '.join(table.languages())}), which scoring these "
+                             "responses needs; build one with both languages (python -m lrpo.calibrate) or ask "
+                             "for other response languages")
 
     def __call__(self, response: str, example: Example, response_lang: str | None = None,
                  reference: str | None = None) -> float:

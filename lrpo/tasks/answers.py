@@ -65,7 +65,8 @@ ANSWER_START = re.compile(r"-?\.?\d|\\boxed|\\fbox|\$|\\\(|\\\[|[零〇一二两
 # What may stand between a phrase and its answer without being part of the gap's words.
 _FILLER = " \t\n:：—–=*_#>"
 # A gap containing one of these is reasoning: a sentence ended, or a new label began.
-_GAP_BREAK = re.compile(r"[.!?。！？;；:：\n]")
+# (The danda "।" and double danda "॥" end sentences in Bengali and Hindi.)
+_GAP_BREAK = re.compile(r"[.!?。！？;；:：।॥\n]")
 # Words that may stand before a label phrase on its line: "final" ("Final Answer:") and
 # "so" ("所以答案：18"; Chinese and Japanese write no space or comma after them).
 _LEAD_WORDS = frozenset({"final", "finale", "endgültige", "endgültig", "definitiva", "finał", "итоговый",
@@ -212,7 +213,7 @@ def _label_stands_alone(text: str, start: int) -> bool:
     markdown, numbering, or one of ``_LEAD_WORDS``."""
     line_start = max(text.rfind("\n", 0, start), 0)
     prefix = text[line_start:start]
-    for mark in ".!?。！？，,;；":
+    for mark in ".!?。！？，,;；।॥":
         cut = prefix.rfind(mark)
         if cut >= 0:
             prefix = prefix[cut + 1:]

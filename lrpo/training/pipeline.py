@@ -112,7 +112,7 @@ def base_scorecard(config, model: str, label: str) -> dict:
 def baseline_from_leaderboard(rows: list[dict]) -> dict:
     """A scorecard rebuilt from one leaderboard run's rows (enough for a comparison); its
     metric is the leaderboard's (``lrpo.evaluation.scorecard.leaderboard_metric``)."""
-    from lrpo.evaluation.scorecard import leaderboard_metric
+    from lrpo.evaluation.metrics import leaderboard_metric
 
     first = rows[0]
     per_language = {row["language"]: {"accuracy": row["accuracy"], "fidelity": row["fidelity"], "n": row["n"]}
@@ -369,6 +369,14 @@ def _needed_baseline(config, label: str, budget: int, trainer) -> tuple[dict | N
     return baseline, baseline is None, why
 
 
+def baseline_overrides(config) -> dict[str, str]:
+    """The fields in which the GRPO baseline's config differs from its run's: the method,
+    its own directory (``<output_dir>-grpo-baseline``), and no checkpoint to resume (a
+    resumed LRPO run's checkpoint is not the baseline's; the baseline is retrained whole)."""
+    return {"method": "grpo", "output_dir": f"{config.output_dir}-grpo-baseline",
+            "resume_from_checkpoint": "false"}
+
+
 def _score_and_record(config, model: str, derive_config, trainer) -> dict | None:
     output_dir = Path(config.output_dir)
     label = model_label(config, model)
@@ -379,8 +387,7 @@ def _score_and_record(config, model: str, derive_config, trainer) -> dict | None
             print(f"no GRPO run with model {label}, seed {config.seed} and {budget} rollouts on the "
                   f"leaderboard ({why}): training it now under the same settings")
         # The baseline's directory belongs to this run: a previous baseline there is replaced.
-        grpo_config = derive_config(method="grpo", output_dir=f"{config.output_dir}-grpo-baseline",
-                                    overwrite_output_dir="true")
+        grpo_config = derive_config(**baseline_overrides(config), overwrite_output_dir="true")
         check_output_dir(grpo_config, run_key(grpo_config, model))
         grpo_trainer = train_method(grpo_config, model)
     if config.skip_evaluation or not trainer.accelerator.is_main_process:
@@ -399,8 +406,7 @@ def _score_and_record(config, model: str, derive_config, trainer) -> dict | None
     print(format_comparison_table(base, baseline, card))
     grpo_history = None
     if config.method != "grpo" and config.baseline == "grpo":
-        on_disk = None if train_baseline else derive_config(method="grpo",
-                                                            output_dir=f"{config.output_dir}-grpo-baseline")
+        on_disk = None if train_baseline else derive_config(**baseline_overrides(config))
         grpo_history = baseline_log_history(grpo_config if train_baseline else on_disk, model,
                                             grpo_trainer if train_baseline else None)
     draw_plots(output_dir, {"base": base, "grpo": baseline, config.method: card}, trainer, config.method,

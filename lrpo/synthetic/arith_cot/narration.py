@@ -55,8 +55,9 @@ class Narration:
                      for pattern, n, spelled in zip(patterns, numbers, problem.spelled, strict=True)]
         return self.joiner.join([*sentences, self.question.format(**fields)])
 
-    def solve(self, problem: ChainProblem) -> str:
-        """The worked solution: one step per event in number words, then the answer in digits."""
+    def solve(self, problem: ChainProblem, in_words: bool = False) -> str:
+        """The worked solution: one step per event in number words, then the answer line
+        (in digits, or with ``in_words`` in number words: ``answer_line``)."""
         book = get_phrasebook(self.code)
         steps, current = [], problem.start
         for op, n, total in zip(problem.operations, problem.counts, problem.totals, strict=True):
@@ -64,9 +65,15 @@ class Narration:
             steps.append(pattern.format(x=book.number_words[current], y=book.number_words[n],
                                         z=book.number_words[total]))
             current = total
-        steps.append(self.answer.format(phrase=get_language(self.code).answer_phrase,
-                                        answer=book.numeral(str(problem.answer))))
+        steps.append(self.answer_line(problem, in_words))
         return STEP_SEPARATOR.join(steps)
+
+    def answer_line(self, problem: ChainProblem, in_words: bool = False) -> str:
+        """The closing line: the answer phrase and the answer in the language's numerals, or
+        (``in_words``) in its number words, which a verifier that reads numerals scores wrong."""
+        book = get_phrasebook(self.code)
+        answer = book.number_words[problem.answer] if in_words else book.numeral(str(problem.answer))
+        return self.answer.format(phrase=get_language(self.code).answer_phrase, answer=answer)
 
 
 NARRATIONS: dict[str, Narration] = {n.code: n for n in (
