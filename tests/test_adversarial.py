@@ -127,16 +127,30 @@ def test_off_main_thread_still_bounded():
 
 
 def test_a_worker_past_its_time_is_killed_and_replaced():
+    """A comparison past its time kills the worker; the spare, started with the first,
+    takes over at once, so the next comparison is judged; and a "not verified" given
+    while no worker was ready is not cached."""
     from lrpo.tasks import math_answers
 
     assert math_answers.verified("\\frac{1}{2}", "0.5")
-    first = math_answers._workers().active.process
+    workers = math_answers._workers()
+    first, spare = workers.active.process, workers.spare
+    assert spare.wait_ready(time.monotonic() + math_answers.STARTUP_SECONDS)  # importing since the first started
     start = time.perf_counter()
     assert not math_answers.verified("\\frac{(10^{99})!}{(10^{98})!}", "2")  # sympy computes the factorials
     assert time.perf_counter() - start < PER_CALL_SECONDS
     assert first.poll() is not None  # killed
+    assert workers.active is spare
+    assert math_answers.verified("\\frac{1}{4}", "0.25")  # judged by the spare right away
+
+    # Two kills in a row: the new spare may still be importing, and its "not verified" is not kept.
+    math_answers.verified("\\frac{(10^{97})!}{(10^{96})!}", "2")
+    math_answers.verified("\\frac{(10^{95})!}{(10^{94})!}", "2")
+    pair = ("\\frac{3}{4}", "0.75")
+    answered = math_answers.verified(*pair)
+    assert answered or pair not in math_answers.verified.verdicts
     deadline = time.monotonic() + 60
-    # The replacement may still be importing for the first calls ("not equal" meanwhile).
-    while not math_answers.verified.__wrapped__("\\frac{1}{4}", "0.25"):
+    while not math_answers.verified(*pair):
         assert time.monotonic() < deadline
         time.sleep(0.1)
+    assert math_answers.verified.verdicts[pair] is True

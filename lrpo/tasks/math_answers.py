@@ -30,8 +30,9 @@ worker included), without ``signal.alarm``:
    process, started on first use, which waits for it to import sympy once, about
    half a second) that is killed when it has not answered within
    ``TIMEOUT_SECONDS``: the comparison then counts as "not equal" and a spare
-   worker, importing in the background, takes over. A call never waits longer
-   than ``TIMEOUT_SECONDS`` for a worker (one still importing means "not equal").
+   worker, importing in the background since the first, takes over. A call never
+   waits longer than ``TIMEOUT_SECONDS`` for a worker (one still importing means
+   "not equal", a verdict that is not cached: the pair is asked again next time).
    Workers use pipes and ``select`` (POSIX), not multiprocessing, so a daemonic
    process (a DataLoader worker) may start them.
 
@@ -56,7 +57,6 @@ import sys
 import threading
 import time
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 
 from lrpo.tasks.answers import ANSWER_START, answer_region, clean_answer_text, commitment
@@ -269,11 +269,37 @@ def math_answers_equal(gold: str, predicted: str | None, response_lang: str | No
 # The worker
 
 
-@lru_cache(maxsize=16384)
-def verified(gold: str, predicted: str) -> bool:
-    """math-verify's judgement of two LaTeX answers, computed in a worker subprocess
-    within ``TIMEOUT_SECONDS`` (False when it takes longer). Cached per process."""
-    return _workers().ask(gold, predicted)
+class _VerdictCache:
+    """The verdicts of ``verified``, per process, the oldest dropped past ``size``. Only
+    verdicts the worker gave (or a comparison it was killed for) are kept: a "not
+    verified" because a replacement worker was still starting says nothing about the
+    pair, and the next call asks again."""
+
+    def __init__(self, size: int = 16384):
+        self.size = size
+        self.verdicts: dict[tuple[str, str], bool] = {}
+        self.lock = threading.Lock()  # threads share it (each has its own workers)
+
+    def cache_clear(self) -> None:
+        self.verdicts.clear()
+
+    def __call__(self, gold: str, predicted: str) -> bool:
+        key = (gold, predicted)
+        if key in self.verdicts:
+            return self.verdicts[key]
+        verdict = _workers().ask(gold, predicted)
+        if verdict is None:
+            return False
+        with self.lock:
+            if len(self.verdicts) >= self.size:
+                del self.verdicts[next(iter(self.verdicts))]
+            self.verdicts[key] = verdict
+        return verdict
+
+
+# math-verify's judgement of two LaTeX answers, computed in a worker subprocess within
+# TIMEOUT_SECONDS (False when it takes longer, or when no worker is ready). Cached per process.
+verified = _VerdictCache()
 
 
 class _Worker:
@@ -318,26 +344,31 @@ class _Worker:
 
 
 class _Workers:
-    """One thread's workers: the active one and, once one has been killed, a spare
-    that imports sympy in the background so the next call need not wait for it."""
+    """One thread's workers: the active one and a spare that imports sympy in the
+    background, which takes over when the active one is killed."""
 
     def __init__(self):
         self.owner = os.getpid()
         self.active = _Worker()
-        self.spare: _Worker | None = None
+        # A spare imports in the background from the start, so that the first kill (a
+        # hostile answer) does not leave the next comparisons without a ready worker.
+        self.spare = _Worker()
         # The first worker's start (importing sympy, about half a second) is waited for
         # in full, once per thread and process: it does not depend on any input.
         if not self.active.wait_ready(time.monotonic() + STARTUP_SECONDS):
             raise RuntimeError(f"the math-verify worker did not start within {STARTUP_SECONDS:.0f} s")
 
-    def ask(self, gold: str, predicted: str) -> bool:
+    def ask(self, gold: str, predicted: str) -> bool | None:
+        """The worker's verdict; False when it was killed for taking longer than
+        ``TIMEOUT_SECONDS``; None when no worker was ready in time (a replacement still
+        importing: not verified, never a wait past the bound)."""
         deadline = time.monotonic() + TIMEOUT_SECONDS
         worker = self.active
         if not worker.alive():
             self._replace()
             worker = self.active
         if not worker.wait_ready(deadline):
-            return False  # a replacement still importing: not verified, never a wait past the bound
+            return None
         try:
             worker.process.stdin.write(json.dumps([gold, predicted]) + "\n")
             worker.process.stdin.flush()
@@ -351,7 +382,7 @@ class _Workers:
         return False
 
     def _replace(self) -> None:
-        self.active, self.spare = (self.spare or _Worker()), _Worker()
+        self.active, self.spare = self.spare, _Worker()
 
 
 _threads = threading.local()
