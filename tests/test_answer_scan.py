@@ -82,7 +82,8 @@ def test_phrase_scan_finds_what_ignorecase_finds(lang):
 def test_run_on_markers_are_the_line_starts_multiline_finds():
     labels = {label for lang in LANGUAGES.values() for label in lang.question_labels}
     labels = sorted(labels, key=len, reverse=True)
-    multiline = re.compile(rf"^[ \t>*#_]*(?:{'|'.join(map(re.escape, labels))})[ \t*_]*[:：]",
+    numbered = r"(?:[ \t]*#?\d{1,3})?"  # "Question 2:"
+    multiline = re.compile(rf"^[ \t>*#_]*(?:{'|'.join(map(re.escape, labels))}){numbered}[ \t*_]*[:：]",
                            re.MULTILINE | re.IGNORECASE)
     for lang in LANGUAGES:
         for text in _texts(lang, 200, seed=1):

@@ -131,6 +131,18 @@ OURS = [
     (17, "mmath", "es", "$\\frac{3}{4}$", "La respuesta es: la probabilidad vale 3/4.", 1),
     (17, "mmath", "en", "1024", "Final Answer: The number of subsets is 2^10.", 1),
     (2, "mmath", "en", "$1, 2$", "\\begin{cases} x = \\boxed{1} \\\\ y = \\boxed{2} \\end{cases}", 1),
+    # A second round in other wording (breaker, issue 17).
+    (3, "mgsm", "en", "18", "The answer is 18.\n\nQuestion 2: Tom has 3 apples.\nThe answer is 3.", 1),
+    (5, "mgsm", "en", "18", "The answer is (16 - 3 - 4) * 2 = 18.", 1),
+    (5, "mgsm", "en", "18", "The answer is 9*2=$18.", 1),
+    (5, "mgsm", "en", "18", "The answer is 16 - 3 - 4 = 9, 9 * 2 = 18.", 1),
+    (5, "mgsm", "de", "2.5", "Die Antwort lautet 5 : 2 = 2,5.", 1),
+    (5, "mgsm", "en", "12", "The answer is 12:30.", 1),
+    (5, "mgsm", "en", "5", "The answer is 5, 5 * 2 = 10", 1),
+    (8, "polymath", "de", "1234.5", "Die Antwort lautet $\\boxed{1\\,234{,}5}$.", 1),
+    (8, "mgsm", "en", "10000", "The answer is $10\\,000$.", 1),
+    (10, "polymath", "zh", "18", "答案是十八。", 1),
+    (10, "mmath", "ja", "12", "答えは十二です。", 1),
 ]
 
 

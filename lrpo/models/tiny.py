@@ -19,11 +19,14 @@ The same recipe builds a model of the ``arith_cot`` world (``world`` field,
 ``--world arith_cot``): there the mix is uneven in the *answer* language too —
 worked chains mostly in English, few in the low-resource languages, whose
 questions are mostly answered in English — so that the response language
-changes accuracy; ``direct_answer_share`` can also leave the steps out of a
-share of a language's targets (the answer line alone), a behaviour of the base
-model that RL can unlearn. Every size (default, quick, smoke) exists for both
-worlds (``tiny_model_config(size, world)``). (The module is over 400 lines because the model's
-configuration, data, training and evaluation are one recipe read top to bottom.)
+changes accuracy. Two fields give the base model a behaviour RL can unlearn
+(``direct_answer_share``: the answer line alone, without steps, for a share of a
+language's targets; ``word_answer_share``: the answer in number words, which the
+verifier does not read); ``leaderboards/arith_cot_world.md`` has what each did.
+Every size (default, quick, smoke) exists for both worlds
+(``tiny_model_config(size, world)``). (The module is over 400 lines because the
+model's configuration, data, training and evaluation are one recipe read top to
+bottom.)
 
 Training is pinned by a token budget and a seed, never by wall time: accuracy
 climbs steeply with tokens, so a time budget would make the model depend on
@@ -218,6 +221,8 @@ class TinyModelConfig:
 # The sizes every world's model comes in. ``python -m lrpo.train`` uses ``default``
 # (``quick`` under --quick); tests use ``smoke``.
 TINY_MODELS = {"default": TinyModelConfig, "quick": TinyModelConfig.quick, "smoke": TinyModelConfig.smoke}
+# The fields that make a model one of the arith_cot world (its data), whatever its size.
+WORLD_FIELDS = ("world", "language_mix", "own_language_share", "direct_answer_share", "word_answer_share")
 # The world of the default model: the one the trainer uses for a task that is not itself a world.
 DEFAULT_WORLD = "arith"
 
@@ -237,9 +242,7 @@ def tiny_model_config(size: str = "default", world: str = DEFAULT_WORLD) -> Tiny
     if size == "default":
         return TinyModelConfig.arith_cot()
     cot = TinyModelConfig.arith_cot()
-    return dataclasses.replace(config, world=world, language_mix=cot.language_mix,
-                               own_language_share=cot.own_language_share,
-                               direct_answer_share=cot.direct_answer_share)
+    return dataclasses.replace(config, **{name: getattr(cot, name) for name in WORLD_FIELDS})
 
 
 def world_of(task_name: str) -> str:

@@ -3,8 +3,8 @@
 Every verifier reads a response in the same steps:
 
 1. ``answer_region``: the response is cut at a *run-on continuation* (a line
-   opening with a new-question label such as "Question:" or "问题：", in any
-   registry language, once the response has committed to an answer: the model
+   opening with a new-question label such as "Question:", "Question 2:" or "问题：",
+   in any registry language, once the response has committed to an answer: the model
    invented the next exercise), and only its last ``TAIL_CHARS`` characters are
    searched (a length cap that bounds every later step).
 2. ``commitment``: the answer phrase of the response language ("Die Antwort lautet
@@ -16,8 +16,9 @@ Every verifier reads a response in the same steps:
    ("Antwort:") count only where a label stands: at the start of a line or
    sentence, after nothing but markdown or a word such as "final" or "so".
 3. ``read_number``: the first number of the answer, or, when it opens an
-   arithmetic chain ("9 * 2 = 18"), the chain's result; Chinese/Japanese
-   numerals ("十八") are read too.
+   arithmetic chain ("9 * 2 = 18", "(16 - 3 - 4) * 2 = $18", "5 : 2 = 2,5", or
+   one continued in a clause opening with its result, "= 9, 9 * 2 = 18"), the
+   chain's result; Chinese/Japanese numerals ("十八") are read too.
 
 Without any commitment, number tasks fall back to the last number of the
 region when no answer phrase occurs at all (``final_number``); XCOPA and the
@@ -79,8 +80,17 @@ _UNSPACED = re.compile(r"[\u0E00-\u0EFF\u1100-\u11FF\u2E80-\u9FFF\uAC00-\uD7AF\u
 # Markdown emphasis around an answer ("**73**", "*Answer:*"): openers and closers not
 # touching a word, so "2**3" (a power) is left alone.
 _EMPHASIS = re.compile(r"(?<![\w*])(\*\*|\*|__)(?=\S)([^*\n]{1,200}?)(?<=\S)\1(?![\w*])")
-_CHAIN_OPERATOR = re.compile(r"\s*(?:[-+*/×÷·xX]|\\times|\\cdot|\\div)\s*(?=\d|\.\d)")
-_CHAIN_EQUALS = re.compile(r"\s*(?:=|≈|\\approx)\s*(?=-?\d|-?\.\d)")
+# One step of an arithmetic chain after a number: an operator (":" divides in German and
+# Russian) or an equals sign, with brackets closing before it and opening after it
+# ("(16 - 3 - 4) * 2 = 18") and a currency sign before the next number ("9 * 2 = $18").
+# Only an equals sign changes the value read, so a time ("12:30") still reads 12.
+_CHAIN_NEXT = r"\s*[(\[]*\s*(?:[$€£¥₹]|\\\$)?\s*(?=\d|\.\d)"
+_CHAIN_OPERATOR = re.compile(r"\s*[)\]]*\s*(?:[-+*/×÷·:xX]|\\times|\\cdot|\\div)" + _CHAIN_NEXT)
+_CHAIN_EQUALS = re.compile(r"\s*[)\]]*\s*(?:=|≈|\\approx)\s*(?:[$€£¥₹]|\\\$)?\s*(?=-?\d|-?\.\d)")
+# A chain goes on in a new clause that opens with its result ("16 - 3 - 4 = 9, 9 * 2 = 18").
+_CHAIN_CLAUSE = re.compile(r"\s*[,;，；]\s*(?=\d|\.\d)")
+# LaTeX's thin space between digit groups ("1\\,234"): a thin space, which groups digits in every locale.
+_LATEX_THIN_SPACE = re.compile(r"(?<=\d)\\,(?=\d)")
 
 
 def _is_label(phrase: str) -> bool:
@@ -154,7 +164,8 @@ def _run_on_patterns() -> tuple[re.Pattern, re.Pattern]:
     labels = {label for lang in LANGUAGES.values() for label in lang.question_labels}
     labels = sorted(labels, key=len, reverse=True)
     alternation = "|".join(re.escape(label) for label in labels)
-    marker = rf"[ \t>*#_]*(?:{alternation})[ \t*_]*[:：]"
+    # A number may follow the label ("Question 2:"), as in numbered few-shot exercises.
+    marker = rf"[ \t>*#_]*(?:{alternation})(?:[ \t]*#?\d{{1,3}})?[ \t*_]*[:：]"
     return re.compile(marker, re.IGNORECASE), re.compile(r"\n" + marker, re.IGNORECASE)
 
 
@@ -374,8 +385,10 @@ def committed_answer(text: str, response_lang: str | None, window: int = ANSWER_
 
 
 def clean_answer_text(text: str) -> str:
-    """Markdown emphasis removed and LaTeX's decimal comma ``{,}`` made a comma."""
-    return strip_emphasis(text).replace("{,}", ",")
+    """Markdown emphasis removed, LaTeX's decimal comma ``{,}`` made a comma and its
+    thin space between digits (``1\\,234``) a thin space."""
+    text = strip_emphasis(text).replace("{,}", ",")
+    return _LATEX_THIN_SPACE.sub("\u2009", text) if "\\," in text else text
 
 
 def read_number(answer: str, lang: str | None) -> Decimal | None:
@@ -390,16 +403,29 @@ def read_number(answer: str, lang: str | None) -> Decimal | None:
     if first is None:
         return None
     value, pos = first[2], first[1]
+    equals_seen = False
     while True:
         step = _CHAIN_EQUALS.match(answer, pos) or _CHAIN_OPERATOR.match(answer, pos)
+        if step is None and equals_seen:
+            clause = _CHAIN_CLAUSE.match(answer, pos)
+            step = clause and _CHAIN_OPERATOR.match(answer, _continued(answer, clause.end(), value, lang))
         if step is None:
             return value
         following = next(find_numbers(answer[step.end():step.end() + 64], lang), None)
         if following is None or following[0] != 0:
             return value
         if step.re is _CHAIN_EQUALS:
-            value = following[2]
+            value, equals_seen = following[2], True
         pos = step.end() + following[1]
+
+
+def _continued(answer: str, start: int, value: Decimal, lang: str | None) -> int:
+    """Where the number at ``start`` ends when it repeats ``value`` (a chain's result
+    opening its next clause), else ``len(answer)`` (no continuation)."""
+    repeated = next(find_numbers(answer[start:start + 64], lang), None)
+    if repeated is None or repeated[0] != 0 or repeated[2] != value:
+        return len(answer)
+    return start + repeated[1]
 
 
 def _last_number(text: str, lang: str | None) -> Decimal | None:

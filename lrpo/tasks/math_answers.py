@@ -60,7 +60,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from lrpo.tasks.answers import ANSWER_START, answer_region, clean_answer_text, commitment
-from lrpo.tasks.numbers import find_numbers, normalize_digits
+from lrpo.tasks.numbers import cjk_numeral, find_numbers, normalize_digits
 
 MAX_ANSWER_CHARS = 400
 # How long one comparison may take in all (waiting for a worker included) before
@@ -163,7 +163,8 @@ def _joiner_as_comma(m: re.Match) -> str:
 def answer_of_statement(statement: str, lang: str | None) -> str:
     """The answer a sentence states: the sentence itself when it is a formula or a
     compound of formulas joined by short words; with prose around it, its last math
-    segment or number ("The largest $n$ is 34" -> "34", "18 dollars" -> "18"). A
+    segment or number ("The largest $n$ is 34" -> "34", "18 dollars" -> "18"), else
+    the Chinese/Japanese numeral it opens with ("十二です" -> "12"). A
     short word in \\text{} joining two parts becomes a comma, in every language
     ("3 \\text{ et } 4" -> "3, 4")."""
     statement = _TEXT_JOINER.sub(_joiner_as_comma, clean_answer_text(statement))
@@ -174,6 +175,10 @@ def answer_of_statement(statement: str, lang: str | None) -> str:
     if len(segments) >= 2 and len(words) < len(segments) and all(len(w) <= _JOINER_LETTERS for w in words):
         return clean_answer(statement)
     last = _last_candidate(statement, lang)
+    if last is None:  # a Chinese/Japanese numeral ("十八", "十二です") is the answer's number
+        numeral = cjk_numeral(clean_answer(statement))
+        if numeral is not None:
+            return str(numeral[1])
     return clean_answer(statement if last is None else last)
 
 
