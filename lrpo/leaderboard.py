@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,7 +37,10 @@ def _render_command(args) -> int:
 
 
 def _append_command(args) -> int:
-    scorecard = json.loads(Path(args.scorecard).read_text(encoding="utf-8"))
+    try:
+        scorecard = json.loads(Path(args.scorecard).read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{args.scorecard}: not a scorecard (not JSON: {e})") from None
     path = append_scorecard(scorecard, args.dir, run_id=args.run_id, rollout_budget=args.rollout_budget,
                             model_label=args.model_label, config_hash=args.config_hash)
     print(path or f"a run with configuration hash {args.config_hash} is already on the leaderboard: not added")
@@ -116,8 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a subcommand; 2 with one line on stderr naming the file or field for bad input
+    (a missing file, a scorecard or results file that cannot be read)."""
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except (FileNotFoundError, ValueError) as e:  # json.JSONDecodeError is a ValueError
+        print(f"error: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

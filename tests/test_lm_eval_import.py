@@ -269,3 +269,15 @@ def test_results_written_by_lm_eval_itself_import_alike(tmp_path):
     assert card["per_language"]["de"]["accuracy"] == pytest.approx(5 / 9)
     assert card["per_language"]["de"]["n"] == 9
     assert card["seen_languages"] == ["de"] and card["unseen_average"] is None
+
+
+def test_a_results_file_that_is_not_lm_evals_is_named_in_one_line(tmp_path, capsys):
+    """Bad input to import-lm-eval: the file is named, the command exits 2 without a traceback."""
+    bad = {"garbage": "{not json", "list": "[1, 2]", "shape": '{"results": {"lrpo_mgsm_de": 3}}'}
+    for name, text in bad.items():
+        directory = tmp_path / name
+        directory.mkdir()
+        (directory / "results_2026.json").write_text(text)
+        assert leaderboard_main(["import-lm-eval", str(directory), "--dir", str(tmp_path / "boards")]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and str(directory / "results_2026.json") in err, (name, err)

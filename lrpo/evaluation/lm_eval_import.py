@@ -212,15 +212,26 @@ def lm_eval_scorecards(results: dict, source: str = "", seen_languages: Sequence
 
 def _read_results(results_dir, seen_languages=None) -> list[tuple[Path, bytes, list[dict]]]:
     """(path, content, scorecards) of every ``results_*.json`` under ``results_dir``
-    (recursively). FileNotFoundError when there is none; ValueError when none
-    holds a task this module reads."""
+    (recursively). FileNotFoundError when there is none; ValueError naming the file
+    for one that is not JSON or not of lm-eval's shape, and when none holds a task
+    this module reads."""
     paths = sorted(Path(results_dir).rglob("results_*.json"))
     if not paths:
         raise FileNotFoundError(f"no lm-eval results_*.json under {results_dir}")
     found = []
     for path in paths:
         content = path.read_bytes()
-        found.append((path, content, lm_eval_scorecards(json.loads(content), str(path), seen_languages)))
+        try:
+            results = json.loads(content)
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ValueError(f"{path}: not an lm-eval results file (not JSON: {e})") from None
+        if not isinstance(results, dict) or not isinstance(results.get("results", {}), dict):
+            raise ValueError(f"{path}: not an lm-eval results file (expected an object with a 'results' object)")
+        try:
+            found.append((path, content, lm_eval_scorecards(results, str(path), seen_languages)))
+        except (AttributeError, TypeError, KeyError) as e:  # a field of the wrong shape
+            raise ValueError(f"{path}: not an lm-eval results file of a known shape ({type(e).__name__}: {e})") \
+                from None
     if not any(cards for _, _, cards in found):
         raise ValueError(f"no lrpo_*, global_mmlu_<code> or include_base_44_<language> results in {len(paths)} "
                          f"results file(s) under {results_dir}")
