@@ -82,10 +82,12 @@ import gc
 import hashlib
 import json
 import math
+import multiprocessing
 import shlex
 import subprocess
 import time
 from abc import ABC, abstractmethod
+from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass
 
 from benchmarks import paper_scale
@@ -169,7 +171,9 @@ class Runner(ABC):
 
     @abstractmethod
     def run(self, job: Job, model: str, label: str) -> dict:
-        """Run ``job``: {"scorecard", "rollout_budget" (None for the base model), "global_step"}."""
+        """Run ``job``: {"scorecard", "rollout_budget" (None for the base model), "global_step",
+        "item_scores" (``lrpo.evaluation.paired.ITEM_SCORES``: {lang: {item id: score}}, None when the
+        evaluation's samples.jsonl is not there)}."""
 
     def model(self, config) -> str | None:
         """The configured model id or directory, else the tiny model (built now unless
@@ -217,10 +221,18 @@ class TinyRunner(Runner):
         return "python -m lrpo.train " + shlex.join(argv)
 
     def run(self, job: Job, model: str, label: str) -> dict:
-        """Train and score one row through the pipeline's own functions."""
+        """Train and score one row through the pipeline's own functions; the per-item scores are
+        read back from the evaluation's samples, kept in the record since run directories may go."""
+        from lrpo.evaluation.paired import evaluation_item_scores
+        from lrpo.models.tiny import default_cache_dir
+
         config = job.config
         if job.row.method is None:
-            return {"scorecard": base_scorecard(config, model, label), "rollout_budget": None, "global_step": 0}
+            card = base_scorecard(config, model, label)
+            # base_scorecard evaluates into the base-model cache under this very key (pinned by
+            # tests/test_reproduce.py::test_the_pipeline_caches_the_base_model_under_reproduces_key).
+            scores = evaluation_item_scores(default_cache_dir() / "base_scorecards" / job.key, card)
+            return {"scorecard": card, "rollout_budget": None, "global_step": 0, "item_scores": scores}
         trainer = train_method(config, model)
         budget, steps = rollout_budget(trainer), trainer.state.global_step
         del trainer
@@ -228,7 +240,8 @@ class TinyRunner(Runner):
         card = evaluate_model(config, str(job.output_dir), config.method, job.output_dir / "evaluation", label)
         (job.output_dir / "scorecard.json").write_text(json.dumps(card, indent=2, ensure_ascii=False),
                                                        encoding="utf-8")
-        return {"scorecard": card, "rollout_budget": budget, "global_step": steps}
+        return {"scorecard": card, "rollout_budget": budget, "global_step": steps,
+                "item_scores": evaluation_item_scores(job.output_dir / "evaluation", card)}
 
 
 class PaperRunner(Runner):
@@ -280,15 +293,21 @@ class PaperRunner(Runner):
                            "lrpo.train", *argv])
 
     def run(self, job: Job, model: str, label: str) -> dict:
-        """Run the row's printed command; read back the scorecard (and the manifest's budget)."""
+        """Run the row's printed command; read back the scorecard, the per-item scores (the samples
+        of ``lrpo.evaluate`` beside the scorecard, of ``lrpo.train`` in ``evaluation/``) and the
+        manifest's budget."""
+        from lrpo.evaluation.paired import evaluation_item_scores
+
         print(f"$ {job.command}", flush=True)
         subprocess.run(job.command, shell=True, check=True, cwd=REPO_ROOT)
         card = json.loads((job.output_dir / "scorecard.json").read_text(encoding="utf-8"))
         if job.row.method is None:
-            return {"scorecard": card, "rollout_budget": None, "global_step": 0}
+            return {"scorecard": card, "rollout_budget": None, "global_step": 0,
+                    "item_scores": evaluation_item_scores(job.output_dir, card)}
         manifest = json.loads((job.output_dir / "manifest.json").read_text(encoding="utf-8"))
         return {"scorecard": card, "rollout_budget": manifest.get("rollout_budget"),
-                "global_step": manifest.get("global_step")}
+                "global_step": manifest.get("global_step"),
+                "item_scores": evaluation_item_scores(job.output_dir / "evaluation", card)}
 
 
 RUNNERS = {"tiny": TinyRunner, "paper": PaperRunner}
@@ -389,6 +408,26 @@ def run_job(job: Job, runner: Runner, cache: RunCache, model: str, label: str, t
     return record
 
 
+def run_jobs(jobs: list[Job], runner: Runner, cache: RunCache, model: str, label: str, table: Table,
+             workers: int) -> list[dict]:
+    """``run_job`` for every job, in order; with ``workers`` > 1 the jobs run in that many
+    spawned processes (one thread each: OMP_NUM_THREADS is 1 here, and inherited), so a
+    2-core machine trains two rows at once. Every job is finished (and cached) before a
+    failure is raised, so a rerun redoes only the failed ones."""
+    if workers <= 1:
+        return [run_job(job, runner, cache, model, label, table) for job in jobs]
+    context = multiprocessing.get_context("spawn")  # no fork of a process that holds torch threads
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        futures = [pool.submit(run_job, job, runner, cache, model, label, table) for job in jobs]
+        wait(futures)
+    failed = [(job, future.exception()) for job, future in zip(jobs, futures, strict=True) if future.exception()]
+    for job, error in failed:
+        print(f"[table {table.number}] {job.name}: FAILED: {type(error).__name__}: {error}", file=sys.stderr)
+    if failed:
+        raise failed[0][1]
+    return [future.result() for future in futures]
+
+
 # The plan
 
 
@@ -461,6 +500,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--table", type=int, choices=sorted(set(TABLES) | set(OPEN_TABLES)), required=True)
     parser.add_argument("--scale", choices=list(RUNNERS), default="tiny")
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..N-1 per trained row (default 3)")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="tiny scale: runs at once, each in its own process with one thread (default 1; "
+                             "2 on a 2-core machine halves a table's wall time)")
     parser.add_argument("--quick", action="store_true",
                         help=f"tiny scale: the quick preset and {QUICK_EVAL_LIMIT} test questions per language")
     parser.add_argument("--dry-run", action="store_true", help="validate every row's config and print the plan")
@@ -489,6 +531,9 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.seeds < 1:
         raise SystemExit("--seeds must be >= 1")
+    if args.jobs < 1 or (args.jobs > 1 and args.scale != "tiny"):
+        raise SystemExit("--jobs must be >= 1, and above 1 only at --scale tiny (the paper scale launches "
+                         "accelerate itself)")
     if args.scale == "paper" and (args.train_task or "open_ended") == "open_ended":
         return paper_scale.main(args, args.table, args.rows, override_flags(args.override),
                                 RunCache(Path(args.work_dir) / "cache"),
@@ -517,13 +562,19 @@ def main(argv=None) -> int:
 
     started = time.perf_counter()
     records: dict[str, list[dict]] = {}
-    for job in jobs:
-        records.setdefault(job.row.key, []).append(run_job(job, runner, cache, model, label, table))
+    for job, record in zip(jobs, run_jobs(jobs, runner, cache, model, label, table, args.jobs), strict=True):
+        records.setdefault(job.row.key, []).append(record)
     wall = time.perf_counter() - started
     command = "python benchmarks/reproduce.py " + shlex.join(argv)
+    from lrpo.evaluation.paired import difference_table
+
+    rows_run = [(row.label, records[row.key]) for row in table.rows if records.get(row.key)]
+    # Each row against GRPO; a table without GRPO (4, the router's variants) against its first row, the
+    # paper's router that every other row varies. Left out when that row was not run (--rows).
+    reference = next((row for row in table.rows if row.key == "grpo"), table.rows[0])
     section = reproduced_table_section(table.number, table.title, runner.scale, runner.preset, command,
-                                       range(args.seeds), [(row.label, records[row.key]) for row in table.rows
-                                                           if records.get(row.key)], paper, wall)
+                                       range(args.seeds), rows_run, paper, wall,
+                                       difference_table(rows_run, reference.label))
     output = Path(args.output or Path(args.leaderboard_dir) / f"reproduce_{runner.scale}.md")
     output.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(output, replace_section(output.read_text(encoding="utf-8") if output.is_file() else "",

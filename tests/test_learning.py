@@ -11,7 +11,7 @@ assertion leaves half of that as margin.
 
 import statistics
 
-from lrpo.models.tiny import build_tiny_model
+from lrpo.models.tiny import build_tiny_model, tiny_model_config
 from lrpo.tasks import get_task
 from lrpo.training.config import LRPOConfig
 from lrpo.training.trainer import LRPOTrainer
@@ -29,7 +29,8 @@ def test_short_lrpo_run_raises_the_training_reward(tmp_path):
         use_cpu=True, bf16=False, report_to="none", logging_steps=1, save_strategy="no", seed=0,
         disable_tqdm=True,
     )
-    trainer = LRPOTrainer.from_config(config, str(build_tiny_model(progress=False)),
+    model = build_tiny_model(tiny_model_config("default", "arith"), progress=False)
+    trainer = LRPOTrainer.from_config(config, str(model),
                             reward_funcs=[TaskReward(task, candidates=list(task.languages))])
     trainer.train()
     rewards = [entry["reward"] for entry in trainer.state.log_history if "reward" in entry]

@@ -94,8 +94,12 @@ def test_invalid_settings_fail_before_any_model_loads(tmp_path):
 def test_quick_runs_build_the_quick_tiny_model_and_the_default_run_the_default_one():
     from lrpo.models.tiny import TinyModelConfig, tiny_model_config
 
-    assert parse_config(["--quick"]).tiny_model == "quick" and parse_config([]).tiny_model == "default"
-    assert tiny_model_config("quick") == TinyModelConfig.quick() != TinyModelConfig()
+    quick, default = parse_config(["--quick"]), parse_config([])
+    assert quick.tiny_model == "quick" and default.tiny_model == "default"
+    # Both presets run the arith_cot world (issue 13); --task arith is the null world's model.
+    assert quick.task == default.task == "arith_cot"
+    assert tiny_model_config("quick", "arith") == TinyModelConfig.quick() != TinyModelConfig()
+    assert tiny_model_config("quick").world == "arith_cot" and tiny_model_config() == TinyModelConfig.arith_cot()
     with pytest.raises(ValueError, match="default, quick, smoke"):
         tiny_model_config("huge")
 

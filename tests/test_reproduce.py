@@ -9,6 +9,7 @@ from the cache.
 import importlib.util
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -450,11 +451,26 @@ def test_a_finished_row_is_taken_from_the_cache(random_model, tmp_path, capsys, 
     written = output.read_text(encoding="utf-8")
     assert "## Table 1" in written and "python benchmarks/reproduce.py --table 1" in written
     assert "| GRPO |" in written and "| Base model |" in written
-    rows_before = (leaderboards / "arith.csv").read_text(encoding="utf-8")
+    # Each record keeps its per-item scores (one question per language here), those its scorecard averages,
+    # and the table pairs the base model with GRPO on them.
+    for path in cached:
+        record = json.loads(path.read_text(encoding="utf-8"))
+        per_language = record["scorecard"]["per_language"]
+        assert {lang: list(scores.values()) for lang, scores in record["item_scores"].items()} == {
+            lang: [stats["accuracy"]] for lang, stats in per_language.items()}
+    assert "| Method | Δ seen vs GRPO (95% CI) | Δ average vs GRPO (95% CI) |" in written
+    assert re.search(r"\| Base model \| [+-]\d+\.\d \[[+-]\d+\.\d, [+-]\d+\.\d\] \| [+-]\d", written)
+    (board,) = leaderboards.glob("*.csv")  # the quick preset's task's
+    rows_before = board.read_text(encoding="utf-8")
 
+    # A record cached before per-item scores were kept: the table says so instead of failing.
+    base_record = next(path for path in cached if '"row": "base"' in path.read_text())
+    base_record.write_text(json.dumps({key: value for key, value in json.loads(base_record.read_text()).items()
+                                       if key != "item_scores"}), encoding="utf-8")
     assert reproduce.main(argv) == 0
     second = capsys.readouterr().out
     assert "base (once): cached" in second and "grpo (seed 0): cached" in second
     assert "running" not in second
+    assert "| Base model | – | – |" in output.read_text(encoding="utf-8")
     # Each run is on the leaderboard once, however often the table is rebuilt.
-    assert (leaderboards / "arith.csv").read_text(encoding="utf-8") == rows_before
+    assert board.read_text(encoding="utf-8") == rows_before

@@ -146,7 +146,8 @@ def test_question_and_solution_wording(task):
 def test_arith_models_keep_their_cache_names():
     """New configuration fields stay out of the hash at their defaults, so the
     arith models built before arith_cot existed are found again."""
-    names = {size: model_dir(tiny_model_config(size), "/cache").name for size in ("default", "quick", "smoke")}
+    names = {size: model_dir(tiny_model_config(size, "arith"), "/cache").name
+             for size in ("default", "quick", "smoke")}
     assert names == {"default": "tiny-arith-a1cafcaf14b2", "quick": "tiny-arith-957b08aa802a",
                      "smoke": "tiny-arith-d66e54881af8"}
     for size in TINY_MODELS:

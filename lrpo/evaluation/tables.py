@@ -11,8 +11,10 @@ prints as "mean ± std" (std in points, or in tokens). Tables come as Markdown
   scorecard's metric ("accuracy %", "similarity %": ``lrpo.evaluation.scorecard``);
 - ``format_comparison_table``: base model, GRPO and this run side by side;
 - ``reproduced_table_section``: one table of ``benchmarks/reproduce.py`` (its
-  rows' mean ± std over seeds), beside ``paper_numbers_table`` (the paper's
-  rows for the same backbone and benchmark, in points as printed), and
+  rows' mean ± std over seeds; under it each row's difference to GRPO, paired
+  by seed and item, ``lrpo.evaluation.paired.difference_table``), beside
+  ``paper_numbers_table`` (the paper's rows for the same backbone and
+  benchmark, in points as printed), and
   ``replace_section`` to put it into the Markdown file that holds every table.
 
 The leaderboard's Markdown is ``lrpo.evaluation.leaderboard_markdown``. This
@@ -355,11 +357,13 @@ def paper_numbers_table(number: int, rows: Sequence[tuple[str, str | None]], rec
 
 def reproduced_table_section(number: int, title: str, scale: str, preset: str, command: str,
                              seeds: Sequence[int], rows: Sequence[tuple[str, Sequence[dict]]], paper: str,
-                             wall_seconds: float) -> str:
+                             wall_seconds: float, differences: str | None = None) -> str:
     """One reproduced table as a Markdown section between ``SECTION_START`` /
     ``SECTION_END`` comments: a header (command, model, task, seeds, rollout
-    budgets, commit, date, wall time), ``seed_table`` of the rows and the paper's
-    numbers (``paper``, from ``paper_numbers_table``).
+    budgets, commit, date, wall time), ``seed_table`` of the rows, under it
+    ``differences`` (the rows' paired differences to GRPO with their caption,
+    ``lrpo.evaluation.paired.difference_table``; left out when None) and the
+    paper's numbers (``paper``, from ``paper_numbers_table``).
 
     ``rows``: (label, run records) per row, in the table's order; a run record is
     reproduce's cache entry: "scorecard", "method" (None for the base model),
@@ -396,6 +400,7 @@ def reproduced_table_section(number: int, title: str, scale: str, preset: str, c
         f"training languages ({seen}); unseen = the rest. Fidelity = answers in the requested language. The "
         "base model is evaluated once (greedy decoding, nothing trained).",
         "",
+        *([differences, ""] if differences else []),
         paper,
         f"{SECTION_END} {number} -->",
     ]

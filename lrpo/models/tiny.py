@@ -101,6 +101,16 @@ COT_MIX = (("en", 0.20), ("de", 0.09), ("es", 0.09), ("fr", 0.09), ("ja", 0.09),
 COT_OWN_LANGUAGE_SHARE = (("de", 0.85), ("es", 0.85), ("fr", 0.85), ("ja", 0.85), ("ru", 0.85), ("zh", 0.85),
                           ("bn", 0.45), ("sw", 0.45), ("te", 0.45), ("th", 0.45))
 
+# The share of each non-English language's answer lines that give the number in words
+# (which the verifier reads only in zh and ja): the behaviour RL unlearns. At 0.5 GRPO
+# raised the seen average by 4.7-6.6 points (two builds, one seed each); at 0.7 by 6.3
+# (lr 5e-5) and 8.8 (lr 2e-4), where greedy answers in words 72-98% of the time
+# (leaderboards/arith_cot_world.md, builds b6-b8).
+COT_WORD_ANSWER_SHARE = tuple((lang, 0.7) for lang in sorted(lang for lang, _ in COT_MIX if lang != "en"))
+# Build seed 1: with seed 0 the same design (b6) learnt weaker chains (English 74% against
+# 98%), and a build seed alone moves English by 24 points (the world record).
+COT_SEED = 1
+
 
 @dataclass(frozen=True)
 class TinyModelConfig:
@@ -177,7 +187,7 @@ class TinyModelConfig:
         worked solutions that are plentiful in English and scarce in the
         low-resource languages, whose questions are mostly answered in English."""
         return cls(world="arith_cot", language_mix=COT_MIX, own_language_share=COT_OWN_LANGUAGE_SHARE,
-                   train_tokens=3_000_000)
+                   word_answer_share=COT_WORD_ANSWER_SHARE, train_tokens=3_000_000, seed=COT_SEED)
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)
@@ -224,7 +234,7 @@ TINY_MODELS = {"default": TinyModelConfig, "quick": TinyModelConfig.quick, "smok
 # The fields that make a model one of the arith_cot world (its data), whatever its size.
 WORLD_FIELDS = ("world", "language_mix", "own_language_share", "direct_answer_share", "word_answer_share")
 # The world of the default model: the one the trainer uses for a task that is not itself a world.
-DEFAULT_WORLD = "arith"
+DEFAULT_WORLD = "arith_cot"
 
 
 def tiny_model_config(size: str = "default", world: str = DEFAULT_WORLD) -> TinyModelConfig:
@@ -256,8 +266,9 @@ def default_cache_dir() -> Path:
 
 
 def model_dir(config: TinyModelConfig | None = None, cache_dir=None) -> Path:
-    """Where the model of ``config`` lives (whether or not it is built yet)."""
-    config = config or TinyModelConfig()
+    """Where the model of ``config`` (default: ``tiny_model_config()``, the default world's)
+    lives, whether or not it is built yet."""
+    config = config or tiny_model_config()
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     return root / "models" / f"tiny-{config.world}-{config.fingerprint()}"
 
@@ -450,14 +461,15 @@ def _train(model, batches, pad_id: int, config: TinyModelConfig, progress: bool,
 
 def build_tiny_model(config: TinyModelConfig | None = None, cache_dir=None, rebuild: bool = False,
                      progress: bool = True, num_threads: int = 1) -> Path:
-    """The directory of the tiny model for ``config`` (default: ``TinyModelConfig()``),
+    """The directory of the tiny model for ``config`` (default: ``tiny_model_config()``, the
+    default world's, ``DEFAULT_WORLD``),
     training it first unless it is cached (or ``rebuild`` is set).
 
     ``num_threads`` caps torch's intra-op threads for the build: on the 2-core
     machines this was measured on, a training step of this model took 0.23 s
     with one thread and 0.9 s with two (the matrices are too small to split).
     """
-    config = config or TinyModelConfig()
+    config = config or tiny_model_config()
     config.validate()
     target = model_dir(config, cache_dir)
     if (target / INFO_FILE).is_file() and not rebuild:

@@ -54,7 +54,7 @@ class LRPOConfig(GRPOConfig):
     tiny_model: str = field(default="default", metadata=_meta(
         "Which tiny model stands in when `model` is None: 'default', 'quick' (the --quick preset's, "
         "built in about 1.5 minutes) or 'smoke' (seconds; learns little)."))
-    task: str = field(default="arith", metadata=_meta("Task plugin name (see lrpo.tasks.available_tasks())."))
+    task: str = field(default="arith_cot", metadata=_meta("Task plugin name (see lrpo.tasks.available_tasks())."))
     data_dir: str | None = field(default=None, metadata=_meta(
         "Directory with the benchmark files; else $LRPO_DATA_DIR, else the Hugging Face hub."))
     train_split: str = field(default="train", metadata=_meta("Task split to train on."))
