@@ -12,8 +12,11 @@ state, ``manifest.json`` (resolved config, package versions, seed, git commit),
 TRL's checkpoints (each with the router state; ``--resume_from_checkpoint true``
 continues the latest complete one), and then (see ``lrpo.training.pipeline``) the
 scorecard with its GRPO comparison, plots, and rows in ``runs/leaderboards/``
-(``--leaderboard_dir``). An output directory holding another run is refused unless
-``--overwrite_output_dir true`` or ``--resume_from_checkpoint true``.
+(``--leaderboard_dir``). A GRPO baseline trained for the comparison trains at the same
+time as the run, in a child process, on a CPU with two cores or more (its output in
+``<output_dir>-grpo-baseline/train.log``; ``--baseline_parallel false``: after the run).
+An output directory holding another run is refused unless ``--overwrite_output_dir true``
+or ``--resume_from_checkpoint true``.
 """
 
 from __future__ import annotations
@@ -86,6 +89,7 @@ def main(argv=None) -> int:
     found wrong before training starts (config, directories, checkpoint to resume).
     ``-h`` / ``--help`` prints ``help_parser()``'s help and returns 0."""
     from lrpo.training.config import check_data_files, parse_config
+    from lrpo.training.parallel_baseline import baseline_alongside
     from lrpo.training.pipeline import check_before_training, check_directories, run
     from lrpo.training.setup import resolve_model
 
@@ -108,7 +112,8 @@ def main(argv=None) -> int:
         flags = [item for key, value in overrides.items() for item in (f"--{key}", str(value))]
         return parse_config(argv + flags)  # later flags win
 
-    run(config, model, derive_config)
+    # A GRPO baseline the run needs may train meanwhile, as this command with the baseline's flags.
+    run(config, model, derive_config, alongside=baseline_alongside(config, model, argv))
     return 0
 
 

@@ -45,7 +45,7 @@ VOLATILE_FIELDS = frozenset({
     "output_dir", "run_name", "leaderboard_dir", "report_to", "disable_tqdm", "resume_from_checkpoint",
     "save_strategy", "save_steps", "save_total_limit", "save_only_model", "save_on_each_node", "push_to_hub",
     "project", "skip_memory_metrics", "num_completions_to_print", "router_log_every", "baseline",
-    "skip_evaluation", "overwrite_output_dir",
+    "baseline_parallel", "skip_evaluation", "overwrite_output_dir",
     # Recomputing activations in the backward pass trades memory for time; the weights come out the same
     # (a 4-step run with and without it gave byte-identical weights and router state).
     "activation_checkpointing", "activation_checkpointing_kwargs", "gradient_checkpointing",

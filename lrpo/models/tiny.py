@@ -1,28 +1,30 @@
-"""A tiny multilingual model of the ``arith`` world, built offline in minutes.
+"""A tiny multilingual model of a synthetic world (``arith_cot``, the default, or the
+null world ``arith``), built offline in minutes.
 
 The project's trainer, evaluator and router need a policy whose accuracy
 differs by language and that follows a language cue, and the CPU-only test
 machines cannot download one. This module makes one from nothing:
 
-1. a byte-level BPE tokenizer trained on ``arith`` text of all 11 languages
+1. a byte-level BPE tokenizer trained on the world's text in all 11 languages
    (``lrpo.models.tokenizer``), with a chat template and the language tags;
 2. a ~1.3M-parameter Llama-architecture model (hidden 128, 4 layers, 4 heads,
    ffn 512, tied embeddings) from a config;
-3. supervised fine-tuning on arith *train* problems: prompt = the chat-templated
+3. supervised fine-tuning on the world's *train* problems: prompt = the chat-templated
    ``task.prompt(example, response_lang, cue)``, target = ``task.solution`` + end
    token, loss on the target only. The language mix is deliberately uneven
    (much English, some de es fr ja ru zh, very little bn sw te th) so that base
    accuracy differs by language, and a share of examples asks for the answer
    in another language, under both cues, so the model learns to follow them.
 
-The same recipe builds a model of the ``arith_cot`` world (``world`` field,
-``--world arith_cot``): there the mix is uneven in the *answer* language too —
-worked chains mostly in English, few in the low-resource languages, whose
-questions are mostly answered in English — so that the response language
-changes accuracy. Two fields give the base model a behaviour RL can unlearn
-(``direct_answer_share``: the answer line alone, without steps, for a share of a
-language's targets; ``word_answer_share``: the answer in number words, which the
-verifier does not read); ``leaderboards/arith_cot_world.md`` has what each did.
+The default world is ``arith_cot`` (``DEFAULT_WORLD``; ``world`` field, ``--world``):
+there the mix is uneven in the *answer* language too — worked chains mostly in
+English, few in the low-resource languages, whose questions are mostly answered in
+English — so that the response language changes accuracy, and 70% of every
+non-English answer line gives the number in words (``word_answer_share``), which
+the verifier does not read (except zh/ja numeral words): a behaviour RL can
+unlearn. ``direct_answer_share`` (the answer line alone, without steps) is the
+other such field tried; ``leaderboards/arith_cot_world.md`` has what each did.
+The ``arith`` world's model (``--world arith``) is the null world's.
 Every size (default, quick, smoke) exists for both worlds
 (``tiny_model_config(size, world)``). (The module is over 400 lines because the
 model's configuration, data, training and evaluation are one recipe read top to
@@ -34,10 +36,10 @@ the machine. The result is cached under ``$LRPO_CACHE_DIR`` (else
 ``~/.cache/lrpo``) in a directory named by a hash of the configuration, and is
 loadable with ``AutoModelForCausalLM`` / ``AutoTokenizer``.
 
-    python -m lrpo.models.tiny              # build (or reuse) the default model, print accuracy
+    python -m lrpo.models.tiny              # build (or reuse) the default (arith_cot) model, print accuracy
     python -m lrpo.models.tiny --rebuild    # retrain it
     python -m lrpo.models.tiny --print-path # just the directory (built if missing)
-    python -m lrpo.models.tiny --world arith_cot  # the arith_cot world's model
+    python -m lrpo.models.tiny --world arith  # the null world's model
 """
 
 from __future__ import annotations

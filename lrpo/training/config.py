@@ -173,6 +173,8 @@ class LRPOConfig(GRPOConfig):
         "Longest evaluated response. None: max_completion_length."))
     baseline: str = field(default="grpo", metadata=_meta(
         "Compare against the matching 'grpo' run (trained now if the leaderboard has none); 'none' skips."))
+    baseline_parallel: bool = field(default=True, metadata=_meta(
+        "Train a needed GRPO baseline at the same time, in a child process (CPU, 2+ cores, one process)."))
     skip_evaluation: bool = field(default=False, metadata=_meta("Train only: no scorecard, no leaderboard row."))
     leaderboard_dir: str = field(default=USER_LEADERBOARD_DIR, metadata=_meta(
         "Where this run's leaderboard rows go (<dir>/<task>.csv and .md). Default: runs/leaderboards, "
@@ -255,6 +257,8 @@ class LRPOConfig(GRPOConfig):
                              f"got {self.router_context}")
         if self.baseline not in ("grpo", "none"):
             raise ValueError(f"baseline must be 'grpo' or 'none', got {self.baseline!r}")
+        if not isinstance(self.baseline_parallel, bool):  # a YAML value the flag parser never saw
+            raise ValueError(f"baseline_parallel must be true or false, got {self.baseline_parallel!r}")
         for name in ("eval_limit", "eval_max_new_tokens"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")

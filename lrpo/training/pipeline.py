@@ -11,7 +11,9 @@ What ``python -m lrpo.train`` does after parsing its config:
 3. find the matching GRPO run on the leaderboards (same task, model, seed,
    rollout budget, evaluation split, prompting and questions per language; this
    run's ``leaderboard_dir`` first, then the committed ``leaderboards/``) or train
-   it now under the same settings, saying why no run matched;
+   it now under the same settings, saying why no run matched (``python -m lrpo.train``
+   on a CPU with cores to spare has trained it during step 1, in a child process that
+   records it there: ``lrpo.training.parallel_baseline``);
 4. write the run's own outputs (``scorecard.json`` with its ``baseline`` block,
    plots), print the table languages x {base, GRPO, this method, delta}, and only
    then append the run (and a freshly trained baseline) to the shared
@@ -23,6 +25,7 @@ each step is one function.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -192,8 +195,10 @@ def find_baseline(config, label: str, budget: int) -> tuple[dict | None, str]:
 
 
 def train_method(config, model: str):
-    """Train one configuration; save the model, router state and manifest (with the
-    run's ``config_hash``, ``lrpo.evaluation.run_cache.run_key``).
+    """Train one configuration; save the model, router state, the trainer's state
+    (``trainer_state.json``: the whole log, with the summary TRL logs after the last
+    checkpoint) and manifest (with the run's ``config_hash``,
+    ``lrpo.evaluation.run_cache.run_key``).
 
     The checkpoint to resume (``resume_from_checkpoint``: a path, or true / "last" for
     the latest complete one) and its router state are found and checked before the
@@ -213,6 +218,7 @@ def train_method(config, model: str):
                                 category=FutureWarning)
         trainer.train(resume_from_checkpoint=checkpoint)
     trainer.save_model(config.output_dir)
+    trainer.save_state()  # the whole log: a baseline's curve, drawn by a later run (baseline_log_history)
     if trainer.accelerator.is_main_process:
         write_manifest(config.output_dir, config,
                        extra={"model": model, "global_step": trainer.state.global_step,
@@ -225,8 +231,8 @@ def train_method(config, model: str):
 # Checks before any model loads
 
 # What a run leaves in its output directory besides the model (``check_output_dir``).
-RUN_OUTPUTS = ("manifest.json", "scorecard.json", "lrpo_router.json", "router_log.jsonl", "evaluation",
-               "accuracy_by_language.png", "training_curves.png", "router_probabilities.png")
+RUN_OUTPUTS = ("manifest.json", "trainer_state.json", "scorecard.json", "lrpo_router.json", "router_log.jsonl",
+               "evaluation", "accuracy_by_language.png", "training_curves.png", "router_probabilities.png")
 
 
 def check_writable(directory, field: str) -> None:
@@ -295,9 +301,10 @@ def check_before_training(config, model: str) -> None:
 
 def baseline_log_history(grpo_config, model: str, grpo_trainer) -> list[dict] | None:
     """The GRPO baseline's training log: its trainer's, when it was trained in this run,
-    else the ``trainer_state.json`` of the last checkpoint in its directory
-    (``<output_dir>-grpo-baseline``) when that holds this very baseline, finished (its
-    manifest's configuration hash is ``grpo_config``'s); None otherwise."""
+    else, when its directory (``<output_dir>-grpo-baseline``) holds this very baseline,
+    finished (its manifest's configuration hash is ``grpo_config``'s), the
+    ``trainer_state.json`` that ``train_method`` wrote there (a run trained before it did
+    so: its last checkpoint's, which lacks the summary logged after it); None otherwise."""
     if grpo_trainer is not None:
         return grpo_trainer.state.log_history
     directory = Path(grpo_config.output_dir)
@@ -309,6 +316,8 @@ def baseline_log_history(grpo_config, model: str, grpo_trainer) -> list[dict] | 
         return None
     states = sorted(directory.glob("checkpoint-*/trainer_state.json"),
                     key=lambda path: int(path.parent.name.rpartition("-")[2] or 0))
+    if (directory / "trainer_state.json").is_file():  # the whole run's, written after its last checkpoint
+        states.append(directory / "trainer_state.json")
     return json.loads(states[-1].read_text(encoding="utf-8"))["log_history"] if states else None
 
 
@@ -330,17 +339,21 @@ def draw_plots(output_dir: Path, cards: dict, trainer, method: str, baseline_his
         plot_router_probabilities(router_log, output_dir / "router_probabilities.png")
 
 
-def run(config, model: str, derive_config) -> dict | None:
+def run(config, model: str, derive_config, alongside=None) -> dict | None:
     """Train, then (unless ``skip_evaluation``) score, compare and record; return the scorecard.
 
     ``derive_config(**overrides)`` builds this run's config with some fields
     changed (the GRPO baseline's), through the same parsing and validation.
+    ``alongside``: a context manager entered around the method's training, or None;
+    ``python -m lrpo.train`` passes ``lrpo.training.parallel_baseline.baseline_alongside``'s,
+    which trains a needed GRPO baseline in a child process meanwhile and waits for it.
     Every rank trains (the method and, when needed, the baseline); the main
     process alone evaluates and writes. The process group is closed at the end, by
     every rank at once: gloo aborts a process that exits with it open. Call
     ``check_before_training`` first (``python -m lrpo.train`` does).
     """
-    trainer = train_method(config, model)
+    with alongside or contextlib.nullcontext():
+        trainer = train_method(config, model)
     try:
         return _score_and_record(config, model, derive_config, trainer)
     finally:
@@ -369,6 +382,13 @@ def _needed_baseline(config, label: str, budget: int, trainer) -> tuple[dict | N
     return baseline, baseline is None, why
 
 
+def missing_baseline_message(config, label: str, budget: int, why: str) -> str:
+    """The line saying that no GRPO run on the leaderboard matches this run (``why``:
+    ``find_baseline``'s reason) and that it is trained now under the same settings."""
+    return (f"no GRPO run with model {label}, seed {config.seed} and {budget} rollouts on the leaderboard "
+            f"({why}): training it now under the same settings")
+
+
 def baseline_overrides(config) -> dict[str, str]:
     """The fields in which the GRPO baseline's config differs from its run's: the method,
     its own directory (``<output_dir>-grpo-baseline``), and no checkpoint to resume (a
@@ -384,8 +404,7 @@ def _score_and_record(config, model: str, derive_config, trainer) -> dict | None
     baseline, train_baseline, why = _needed_baseline(config, label, budget, trainer)
     if train_baseline:
         if trainer.accelerator.is_main_process:
-            print(f"no GRPO run with model {label}, seed {config.seed} and {budget} rollouts on the "
-                  f"leaderboard ({why}): training it now under the same settings")
+            print(missing_baseline_message(config, label, budget, why))
         # The baseline's directory belongs to this run: a previous baseline there is replaced.
         grpo_config = derive_config(**baseline_overrides(config), overwrite_output_dir="true")
         check_output_dir(grpo_config, run_key(grpo_config, model))
