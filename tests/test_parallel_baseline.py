@@ -40,7 +40,8 @@ def launch(cwd: Path, cache: Path, flags, on_line=None):
     ``on_line(line, process)`` is called on each line of its output as it comes."""
     env = {**os.environ, "LRPO_CACHE_DIR": str(cache), "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen([sys.executable, "-m", "lrpo.train", *flags], cwd=cwd, env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                               preexec_fn=default_sigint)
     lines = []
     try:
         for line in process.stdout:
@@ -52,6 +53,13 @@ def launch(cwd: Path, cache: Path, flags, on_line=None):
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def default_sigint() -> None:
+    """Ctrl-C's default action in the launched run: a shell without job control starts
+    background jobs (a CI script under ``&``, say) with SIGINT ignored, their children
+    inherit that, and Python then installs no KeyboardInterrupt handler."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def child_pid(line: str) -> int | None:

@@ -27,6 +27,10 @@ from lrpo.tasks.prompts import user_turn
 class ArithTask(FinalNumberVerifier, Task):
     # The verifier is MGSM's (FinalNumberVerifier): the number the response commits to.
     name = "arith"
+    # The synthetic worlds have no regions; the question's language is in the router's
+    # context instead: in arith_cot the response language that earns most reward depends
+    # on it (leaderboards/arith_cot_world.md), and the null world keeps the same router.
+    router_context = ("topic", "qlang")
     languages = MGSM_LANGUAGES
     splits = ("train", "test")
     reads_data = False

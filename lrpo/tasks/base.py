@@ -48,6 +48,9 @@ class Task:
     # The languages a model of this task is trained on by default (its "seen" split);
     # empty: the paper's seen languages (lrpo.languages.SEEN_LANGUAGES) the task has.
     seen_languages: ClassVar[tuple[str, ...]] = ()
+    # The question fields that form the router's context keys by default
+    # (``LRPOConfig.router_context``); the paper's: topic and region.
+    router_context: ClassVar[tuple[str, ...]] = ("topic", "region")
 
     def load(self, split: str = "test", langs=None, data_dir=None, limit: int | None = None
              ) -> list[Example]:

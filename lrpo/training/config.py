@@ -111,9 +111,10 @@ class LRPOConfig(GRPOConfig):
     router_signal: str = field(default="reward", metadata=_meta(
         f"What the router learns from, one of {', '.join(SIGNALS)}: 'reward' (the paper: each rollout's reward) "
         "or 'learning' (1 if the rollout's group had unequal rewards, i.e. a GRPO gradient, else 0)."))
-    router_context: list[str] = field(default_factory=lambda: ["topic", "region"], metadata=_meta(
+    router_context: list[str] | None = field(default=None, metadata=_meta(
         f"Which question fields form the router's context keys, from {', '.join(CONTEXT_FIELDS)}; each key "
-        "has its own table row and a context's rows are summed. The paper: topic, region."))
+        "has its own table row and a context's rows are summed. None: the task's own (Task.router_context: "
+        "topic, region, as in the paper; the synthetic worlds arith and arith_cot: topic, qlang)."))
     router_tau: float = field(default=1.0, metadata=_meta(
         "Initial softmax temperature tau of the router's policy softmax(logits / tau) (ema-softmax, exp3); "
         "lower is greedier. The paper: 1.0."))
@@ -249,7 +250,11 @@ class LRPOConfig(GRPOConfig):
         if self.format_weight < 0:
             raise ValueError(f"format_weight must be >= 0, got {self.format_weight}")
         # "qlang,task" as well as a YAML or space-separated list (the command line gives a list).
-        contexts = [self.router_context] if isinstance(self.router_context, str) else self.router_context
+        if self.router_context is None:  # the task's own (its name was checked above)
+            from lrpo.tasks import get_task
+
+            self.router_context = list(get_task(self.task).router_context)
+        contexts = [self.router_context] if isinstance(self.router_context, str) else self.router_context or []
         self.router_context = [part.strip() for item in contexts for part in str(item).split(",") if part.strip()]
         unknown = [f for f in self.router_context if f not in CONTEXT_FIELDS]
         if unknown or not self.router_context:
