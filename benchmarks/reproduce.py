@@ -18,7 +18,8 @@ data in ``benchmarks/paper_tables.py``):
   7  (paper scale, open-ended) base model, LRPO with quantile and with mean calibration
 
 Scales (one runner each, ``TinyRunner`` and ``PaperRunner``):
-  tiny   the offline ``arith`` world and the tiny model on a CPU: every row is trained
+  tiny   the offline ``arith_cot`` world (``--override task=arith``: the null world) and the
+         tiny model on a CPU: every row is trained
          with ``lrpo.training.config.parse_config`` (the ``tiny`` preset, or ``quick`` with
          --quick) plus the row's flags and ``--seed``, ``lrpo.training.pipeline.train_method``
          and scored by ``lrpo.training.pipeline.evaluate_model`` (the base model by
