@@ -113,6 +113,33 @@ from lrpo.training.pipeline import (
 )
 from lrpo.training.setup import resolve_model, train_languages
 
+# In plain words, what each offline world can and cannot tell, printed under its tables (issue 13,
+# acceptance 5). The measured facts they cite are in leaderboards/arith_cot_world.md; each
+# table's own rows are read from their paired intervals (lrpo.evaluation.paired.difference_reading).
+WORLD_READINGS = {
+    "arith_cot": (
+        "**What this world can tell.** The response language changes correctness here: the base model "
+        "answers the test questions 41 to 83 points better in English than in the question's own language, "
+        "in every language but English (`benchmarks/arith_cot_channel.py`; leaderboards/arith_cot_world.md), "
+        "and RL moves the model. So rows that send their rollouts to different response languages can come "
+        "apart, and a difference whose interval excludes 0 is an effect of where the rollouts went, on this "
+        "model. It can tell whether a method spends rollouts where the reward still varies (each language's "
+        "own answer format) or where it does not (English, near its ceiling: all-correct groups have zero "
+        "advantage), and whether a router finds the high-reward language.\n\n"
+        "**What it cannot tell.** Whether a method helps a real LLM (a 1.3M-parameter model trained on one "
+        "synthetic task, with an exact-match reward); finer routing among the non-English languages (the "
+        "channel matrix has one strong column, English, so beyond \"English first\" a router has nothing to "
+        "rank); open-ended answers, the similarity reward and the LLM judge, which it does not exercise; and "
+        "differences smaller than the intervals above."),
+    "arith": (
+        "**The null world: a negative control.** The answer is one language-neutral arithmetic line, so the "
+        "response language barely changes correctness (the null world's base model: 34.9% answering in the "
+        "question's language, 35.4% in English, 200 questions per language, `python -m lrpo.evaluate --task "
+        "arith --response-lang same` / `en`). Rows that differ only in where their "
+        "rollouts go should not come apart here; a difference that did would point at a bug in the "
+        "measurement, not at routing. What it can tell: that RL moves the model at all (GRPO against the base "
+        "model). What it cannot: anything about routing."),
+}
 DEFAULT_ACCELERATE_CONFIG = "configs/accelerate/deepspeed_zero2.yaml"
 QUICK_EVAL_LIMIT = 50
 
@@ -575,7 +602,8 @@ def main(argv=None) -> int:
     reference = next((row for row in table.rows if row.key == "grpo"), table.rows[0])
     section = reproduced_table_section(table.number, table.title, runner.scale, runner.preset, command,
                                        range(args.seeds), rows_run, paper, wall,
-                                       difference_table(rows_run, reference.label))
+                                       difference_table(rows_run, reference.label),
+                                       WORLD_READINGS.get(jobs[0].config.task) if runner.scale == "tiny" else None)
     output = Path(args.output or Path(args.leaderboard_dir) / f"reproduce_{runner.scale}.md")
     output.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(output, replace_section(output.read_text(encoding="utf-8") if output.is_file() else "",

@@ -7,6 +7,7 @@ import pytest
 from lrpo.evaluation.metrics import SIMILARITY
 from lrpo.evaluation.paired import (
     ITEM_SCORES,
+    difference_reading,
     difference_table,
     evaluation_item_scores,
     format_difference,
@@ -154,8 +155,34 @@ def test_the_reproduced_table_shows_each_rows_difference_to_grpo_and_a_dash_for_
     assert lines[4] == "| Old | – | – |"
     assert not any(line.startswith("| GRPO |") for line in lines)
     assert "Δ vs GRPO: the row's seen / all-language average minus GRPO's" in table
+    # Ten questions a language: too few to tell these rows apart; the plain words say so.
+    assert "- **Base model** cannot be told apart from GRPO: -30.0 seen points" in table
+    assert "- **LRPO** cannot be told apart from GRPO: +20.0 seen points" in table and "**Old**" not in table
 
     section = reproduced_table_section(1, "t", "tiny", "quick", "cmd", range(2), rows, "paper", 1.0, table)
     assert table in section and section.index("| Old |") < section.index("Δ seen vs GRPO")
     assert difference_table(rows, "Uniform mix") is None
     assert "Δ seen" not in reproduced_table_section(1, "t", "tiny", "quick", "cmd", range(2), rows, "paper", 1.0)
+    with_reading = reproduced_table_section(1, "t", "tiny", "quick", "cmd", range(2), rows, "paper", 1.0, table,
+                                            "**What this world can tell.**")
+    assert table in with_reading and with_reading.index(table) < with_reading.index("**What this world") \
+        < with_reading.index("paper")
+
+
+def test_the_plain_words_say_which_rows_are_told_apart_and_how_small_a_difference_goes_unresolved():
+    results = {"English-dominant mix": {"difference": -0.077, "ci95": [-0.102, -0.053], "seeds": [0, 1, 2]},
+               "LRPO": {"difference": -0.021, "ci95": [-0.043, 0.001], "seeds": [0, 1, 2]},
+               "Old": None,
+               "Uniform mix": {"difference": 0.012, "ci95": [0.002, 0.03], "seeds": [0]}}
+    reading = difference_reading(results, "GRPO")
+    lines = reading.splitlines()
+    assert lines[0] == "Read against GRPO (seen average, 95% intervals above):"
+    # Rows told apart come first, in the table's order; then those the interval cannot separate from 0.
+    assert lines[2] == ("- **English-dominant mix** is below GRPO: -7.7 seen points, the interval [-10.2, -5.3] "
+                        "excludes 0 (3 paired seeds).")
+    assert lines[3] == ("- **Uniform mix** is above GRPO: +1.2 seen points, the interval [+0.2, +3.0] excludes 0 "
+                        "(1 paired seed).")
+    assert lines[4] == ("- **LRPO** cannot be told apart from GRPO: -2.1 seen points, the interval [-4.3, +0.1] "
+                        "holds 0 (half-width 2.2 points at 3 seeds).")
+    assert len(lines) == 5
+    assert difference_reading({"Old": None}, "GRPO") == ""

@@ -206,30 +206,43 @@ def format_difference(result: dict | None) -> str:
     return f"{result['difference'] * 100:+.1f} [{low * 100:+.1f}, {high * 100:+.1f}]"
 
 
-def difference_table(rows: Sequence[tuple[str, Sequence[Mapping]]], reference: str) -> str | None:
-    """Markdown: each row but ``reference`` (one of the rows' labels) against the
-    reference row, in the seen and the all-language average (the languages of the
-    reference's first scorecard): ``paired_difference`` of their run records as
-    "+3.2 [+1.0, +5.5]" (points, 95% interval), then a caption saying how it is
-    computed. "–" where a record holds no per-item scores (``has_item_scores``:
-    recorded before they were kept) or there are no seen languages.
-
-    ``rows``: (label, run records: ``"scorecard"``, ``"seed"``, ``ITEM_SCORES``) in
-    the table's order, as ``lrpo.evaluation.tables.reproduced_table_section`` takes
-    them. None when no row is labelled ``reference``.
-    """
+def differences(rows: Sequence[tuple[str, Sequence[Mapping]]], reference: str) -> dict[str, tuple] | None:
+    """Each row but ``reference`` (one of the rows' labels) against the reference row:
+    ``{label: (seen, average)}``, each a ``paired_difference`` result over the seen
+    languages / all languages of the reference's first scorecard, or None where a
+    record holds no per-item scores (``has_item_scores``) or there are no seen
+    languages. ``rows`` as ``difference_table`` takes them. None when no row is
+    labelled ``reference``."""
     runs = dict(rows)
     if reference not in runs:
         return None
     card = runs[reference][0]["scorecard"]
     groups = (card.get("seen_languages") or [], list(card["per_language"]))
-    lines = []
+    results = {}
     for label, row_runs in rows:
         if label == reference:
             continue
         paired = has_item_scores(row_runs) and has_item_scores(runs[reference])
-        lines.append([label, *(format_difference(paired_difference(row_runs, runs[reference], languages)
-                                                 if paired and languages else None) for languages in groups)])
+        results[label] = tuple(paired_difference(row_runs, runs[reference], languages) if paired and languages
+                               else None for languages in groups)
+    return results
+
+
+def difference_table(rows: Sequence[tuple[str, Sequence[Mapping]]], reference: str) -> str | None:
+    """Markdown: each row but ``reference`` (one of the rows' labels) against the
+    reference row, in the seen and the all-language average (``differences``) as
+    "+3.2 [+1.0, +5.5]" (points, 95% interval), then a caption saying how it is
+    computed and ``difference_reading`` of the seen column. "–" where a record holds
+    no per-item scores (recorded before they were kept) or there are no seen languages.
+
+    ``rows``: (label, run records: ``"scorecard"``, ``"seed"``, ``ITEM_SCORES``) in
+    the table's order, as ``lrpo.evaluation.tables.reproduced_table_section`` takes
+    them. None when no row is labelled ``reference``.
+    """
+    results = differences(rows, reference)
+    if results is None:
+        return None
+    lines = [[label, *(format_difference(result) for result in pair)] for label, pair in results.items()]
     header = ["Method", f"Δ seen vs {reference} (95% CI)", f"Δ average vs {reference} (95% CI)"]
     once = any(run.get("seed") is None for _, row_runs in rows for run in row_runs)
     caption = (f"Δ vs {reference}: the row's seen / all-language average minus {reference}'s, in points, on the "
@@ -238,4 +251,32 @@ def difference_table(rows: Sequence[tuple[str, Sequence[Mapping]]], reference: s
                + f"; 95% percentile-bootstrap interval over {BOOTSTRAP_RESAMPLES} resamples of seeds and of "
                "questions (the same questions in every language when the languages hold the same ones). – = a run "
                "recorded before per-question scores were kept.")
-    return render_table(header, lines, "markdown") + "\n\n" + caption
+    reading = difference_reading({label: pair[0] for label, pair in results.items()}, reference)
+    return render_table(header, lines, "markdown") + "\n\n" + caption + (f"\n\n{reading}" if reading else "")
+
+
+def difference_reading(results: Mapping[str, dict | None], reference: str) -> str:
+    """In plain words, what the seen-average differences ``results`` (label ->
+    ``paired_difference`` result, or None) say: for each row, whether its 95%
+    interval excludes 0 (the row is told apart from ``reference``, above or below;
+    listed first) or holds it (not told apart; with the interval's half-width, the
+    resolution these seeds and questions give). A Markdown list under a lead line;
+    "" when no row has a result."""
+    told, untold = [], []
+    for label, result in results.items():
+        if result is None:
+            continue
+        low, high = (bound * 100 for bound in result["ci95"])
+        points = result["difference"] * 100
+        seeds = len(result["seeds"])
+        if low > 0 or high < 0:
+            side = "above" if low > 0 else "below"
+            told.append(f"- **{label}** is {side} {reference}: {points:+.1f} seen points, the interval "
+                        f"[{low:+.1f}, {high:+.1f}] excludes 0 ({seeds} paired seed{'s' * (seeds != 1)}).")
+        else:
+            untold.append(f"- **{label}** cannot be told apart from {reference}: {points:+.1f} seen points, the "
+                          f"interval [{low:+.1f}, {high:+.1f}] holds 0 (half-width {(high - low) / 2:.1f} points at "
+                          f"{seeds} seed{'s' * (seeds != 1)}).")
+    if not told and not untold:
+        return ""
+    return "\n".join([f"Read against {reference} (seen average, 95% intervals above):", "", *told, *untold])

@@ -357,13 +357,14 @@ def paper_numbers_table(number: int, rows: Sequence[tuple[str, str | None]], rec
 
 def reproduced_table_section(number: int, title: str, scale: str, preset: str, command: str,
                              seeds: Sequence[int], rows: Sequence[tuple[str, Sequence[dict]]], paper: str,
-                             wall_seconds: float, differences: str | None = None) -> str:
+                             wall_seconds: float, differences: str | None = None, reading: str | None = None) -> str:
     """One reproduced table as a Markdown section between ``SECTION_START`` /
     ``SECTION_END`` comments: a header (command, model, task, seeds, rollout
     budgets, commit, date, wall time), ``seed_table`` of the rows, under it
     ``differences`` (the rows' paired differences to GRPO with their caption,
-    ``lrpo.evaluation.paired.difference_table``; left out when None) and the
-    paper's numbers (``paper``, from ``paper_numbers_table``).
+    ``lrpo.evaluation.paired.difference_table``; left out when None), ``reading``
+    (plain words on what the benchmark can and cannot tell; left out when None)
+    and the paper's numbers (``paper``, from ``paper_numbers_table``).
 
     ``rows``: (label, run records) per row, in the table's order; a run record is
     reproduce's cache entry: "scorecard", "method" (None for the base model),
@@ -401,6 +402,7 @@ def reproduced_table_section(number: int, title: str, scale: str, preset: str, c
         "base model is evaluated once (greedy decoding, nothing trained).",
         "",
         *([differences, ""] if differences else []),
+        *([reading, ""] if reading else []),
         paper,
         f"{SECTION_END} {number} -->",
     ]
