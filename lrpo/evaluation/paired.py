@@ -275,8 +275,8 @@ def difference_reading(results: Mapping[str, dict | None], reference: str) -> st
                         f"[{low:+.1f}, {high:+.1f}] excludes 0 ({seeds} paired seed{'s' * (seeds != 1)}).")
         else:
             untold.append(f"- **{label}** cannot be told apart from {reference}: {points:+.1f} seen points, the "
-                          f"interval [{low:+.1f}, {high:+.1f}] holds 0 (half-width {(high - low) / 2:.1f} points at "
-                          f"{seeds} seed{'s' * (seeds != 1)}).")
+                          f"interval [{low:+.1f}, {high:+.1f}] holds 0 (half-width {(high - low) / 2:.1f} points "
+                          f"at {seeds} seed{'s' * (seeds != 1)}).")
     if not told and not untold:
         return ""
     return "\n".join([f"Read against {reference} (seen average, 95% intervals above):", "", *told, *untold])

@@ -357,7 +357,8 @@ def paper_numbers_table(number: int, rows: Sequence[tuple[str, str | None]], rec
 
 def reproduced_table_section(number: int, title: str, scale: str, preset: str, command: str,
                              seeds: Sequence[int], rows: Sequence[tuple[str, Sequence[dict]]], paper: str,
-                             wall_seconds: float, differences: str | None = None, reading: str | None = None) -> str:
+                             wall_seconds: float, differences: str | None = None,
+                             reading: str | None = None) -> str:
     """One reproduced table as a Markdown section between ``SECTION_START`` /
     ``SECTION_END`` comments: a header (command, model, task, seeds, rollout
     budgets, commit, date, wall time), ``seed_table`` of the rows, under it
