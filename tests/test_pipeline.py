@@ -92,7 +92,7 @@ def test_invalid_settings_fail_before_any_model_loads(tmp_path):
 
 
 def test_quick_runs_build_the_quick_tiny_model_and_the_default_run_the_default_one():
-    from lrpo.models.tiny import TinyModelConfig, tiny_model_config
+    from lrpo.models.tiny import COT_QUICK_TRAIN_TOKENS, TinyModelConfig, tiny_model_config
 
     quick, default = parse_config(["--quick"]), parse_config([])
     assert quick.tiny_model == "quick" and default.tiny_model == "default"
@@ -100,6 +100,11 @@ def test_quick_runs_build_the_quick_tiny_model_and_the_default_run_the_default_o
     assert quick.task == default.task == "arith_cot"
     assert tiny_model_config("quick", "arith") == TinyModelConfig.quick() != TinyModelConfig()
     assert tiny_model_config("quick").world == "arith_cot" and tiny_model_config() == TinyModelConfig.arith_cot()
+    # The quick arith_cot model keeps the quick architecture, on fewer tokens (its worked chains are longer).
+    cot_quick = tiny_model_config("quick")
+    assert (cot_quick.hidden_size, cot_quick.num_layers) == (TinyModelConfig.quick().hidden_size,
+                                                             TinyModelConfig.quick().num_layers)
+    assert cot_quick.train_tokens == COT_QUICK_TRAIN_TOKENS < TinyModelConfig.quick().train_tokens
     with pytest.raises(ValueError, match="default, quick, smoke"):
         tiny_model_config("huge")
 

@@ -113,6 +113,10 @@ COT_WORD_ANSWER_SHARE = tuple((lang, 0.7) for lang in sorted(lang for lang, _ in
 # Build seed 1: with seed 0 the same design (b6) learnt weaker chains (English 74% against
 # 98%), and a build seed alone moves English by 24 points (the world record).
 COT_SEED = 1
+# The quick size's token budget in the arith_cot world: its longer targets (worked chains) make
+# the quick size's 1.8M tokens a 136 s build, which left `python -m lrpo.train --quick` at
+# 3 min 07 s on a fresh 2-core machine; 1.4M keeps the build near 1.75 minutes.
+COT_QUICK_TRAIN_TOKENS = 1_400_000
 
 
 @dataclass(frozen=True)
@@ -249,7 +253,8 @@ def tiny_model_config(size: str = "default", world: str = DEFAULT_WORLD) -> Tiny
     """The configuration of ``size`` (``default``, ``quick`` or ``smoke``) for ``world``
     (``arith`` or ``arith_cot``). ``arith_cot`` models keep the size's architecture and
     take the world's data mix (``TinyModelConfig.arith_cot``); its default size is
-    exactly ``TinyModelConfig.arith_cot()``. ValueError names an unknown size or world."""
+    exactly ``TinyModelConfig.arith_cot()``, its quick size trains on
+    ``COT_QUICK_TRAIN_TOKENS``. ValueError names an unknown size or world."""
     if size not in TINY_MODELS:
         raise ValueError(f"unknown tiny model {size!r}; expected one of {', '.join(TINY_MODELS)}")
     if world not in WORLDS:
@@ -260,7 +265,10 @@ def tiny_model_config(size: str = "default", world: str = DEFAULT_WORLD) -> Tiny
     if size == "default":
         return TinyModelConfig.arith_cot()
     cot = TinyModelConfig.arith_cot()
-    return dataclasses.replace(config, **{name: getattr(cot, name) for name in WORLD_FIELDS})
+    fields = {name: getattr(cot, name) for name in WORLD_FIELDS}
+    if size == "quick":
+        fields["train_tokens"] = COT_QUICK_TRAIN_TOKENS
+    return dataclasses.replace(config, **fields)
 
 
 def world_of(task_name: str) -> str:
@@ -602,7 +610,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m lrpo.models.tiny", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rebuild", action="store_true", help="retrain even if the model is cached")
     parser.add_argument("--size", choices=tuple(TINY_MODELS), default="default",
-                        help="the model python -m lrpo.train uses, the --quick runs' model (about 1.5 min to "
+                        help="the model python -m lrpo.train uses, the --quick runs' model (under 2 min to "
                              "build), or the seconds-long test build")
     parser.add_argument("--world", choices=tuple(WORLDS), default=DEFAULT_WORLD,
                         help=f"the synthetic world it is trained on (default {DEFAULT_WORLD}; arith is the null "

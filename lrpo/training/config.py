@@ -53,7 +53,7 @@ class LRPOConfig(GRPOConfig):
         "Model id or directory. None: the tiny offline model (built on first use)."))
     tiny_model: str = field(default="default", metadata=_meta(
         "Which tiny model stands in when `model` is None: 'default', 'quick' (the --quick preset's, "
-        "built in about 1.5 minutes) or 'smoke' (seconds; learns little)."))
+        "built in under 2 minutes) or 'smoke' (seconds; learns little)."))
     task: str = field(default="arith_cot", metadata=_meta("Task plugin name (see lrpo.tasks.available_tasks())."))
     data_dir: str | None = field(default=None, metadata=_meta(
         "Directory with the benchmark files; else $LRPO_DATA_DIR, else the Hugging Face hub."))
