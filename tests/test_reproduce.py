@@ -460,6 +460,9 @@ def test_a_finished_row_is_taken_from_the_cache(random_model, tmp_path, capsys, 
             lang: [stats["accuracy"]] for lang, stats in per_language.items()}
     assert "| Method | Δ seen vs GRPO (95% CI) | Δ average vs GRPO (95% CI) |" in written
     assert re.search(r"\| Base model \| [+-]\d+\.\d \[[+-]\d+\.\d, [+-]\d+\.\d\] \| [+-]\d", written)
+    # In plain words: each row read from its interval, and what the world (the quick preset's arith_cot) can tell.
+    assert "Read against GRPO (seen average, 95% intervals above):" in written and "- **Base model** " in written
+    assert reproduce.WORLD_READINGS["arith_cot"] in written
     (board,) = leaderboards.glob("*.csv")  # the quick preset's task's
     rows_before = board.read_text(encoding="utf-8")
 
