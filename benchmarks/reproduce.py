@@ -133,12 +133,12 @@ WORLD_READINGS = {
         "differences smaller than the intervals above."),
     "arith": (
         "**The null world: a negative control.** The answer is one language-neutral arithmetic line, so the "
-        "response language barely changes correctness (the null world's base model, 200 questions per language, "
-        "48 new tokens: 39.2% average answering in the question's language, 40.1% in English; `python -m "
-        "lrpo.evaluate --task arith --limit 200 --max-new-tokens 48 --response-lang same` / `en`). Rows that differ only in where their "
-        "rollouts go should not come apart here; a difference that did would point at a bug in the "
-        "measurement, not at routing. What it can tell: that RL moves the model at all (GRPO against the base "
-        "model). What it cannot: anything about routing."),
+        "response language barely changes correctness (the null world's base model, 200 questions per "
+        "language, 48 new tokens: 39.2% average answering in the question's language, 40.1% in English; "
+        "`python -m lrpo.evaluate --task arith --limit 200 --max-new-tokens 48 --response-lang same` / `en`). "
+        "Rows that differ only in where their rollouts go should not come apart here; a difference that did "
+        "would point at a bug in the measurement, not at routing. What it can tell: that RL moves the model at "
+        "all (GRPO against the base model). What it cannot: anything about routing."),
 }
 DEFAULT_ACCELERATE_CONFIG = "configs/accelerate/deepspeed_zero2.yaml"
 QUICK_EVAL_LIMIT = 50
