@@ -154,3 +154,23 @@ def test_a_worker_past_its_time_is_killed_and_replaced():
         assert time.monotonic() < deadline
         time.sleep(0.1)
     assert math_answers.verified.verdicts[pair] is True
+
+
+def test_a_pair_is_cached_as_not_verified_only_after_its_second_time_out():
+    """One time-out may be a busy machine (it cached 3/4 = 0.75 as wrong under load);
+    two mean the pair itself is too costly, and it is not asked a third time."""
+    from lrpo.tasks import math_answers
+
+    pair = ("\\frac{(10^{89})!}{(10^{88})!}", "2")  # sympy computes the factorials
+    for attempt in (1, 2):
+        workers = math_answers._workers()
+        # A ready worker, so that the call times out rather than finding none ready.
+        assert workers.active.wait_ready(time.monotonic() + math_answers.STARTUP_SECONDS)
+        start = time.perf_counter()
+        assert not math_answers.verified(*pair)
+        assert time.perf_counter() - start < PER_CALL_SECONDS
+        assert (pair in math_answers.verified.verdicts) == (attempt == 2)
+    assert math_answers.verified.verdicts[pair] is False and pair not in math_answers.verified.timed_out
+    start = time.perf_counter()
+    assert not math_answers.verified(*pair)  # the cached verdict: no worker asked
+    assert time.perf_counter() - start < 0.01
