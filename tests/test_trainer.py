@@ -133,6 +133,10 @@ def test_resume_restores_router_state_and_step(model_dir, data_dir, tmp_path):
     resumed.train(resume_from_checkpoint=str(checkpoint))
     assert resumed.state.global_step == 4
     assert resumed.router.step == 4  # two more updates on top of the restored two
+    # Step 3 was logged by the first run and again by the resumed one: the log keeps one copy.
+    logged = [json.loads(line)["step"] for line in (tmp_path / "router_log.jsonl").read_text().splitlines()]
+    assert sorted(set(logged)) == [1, 2, 3, 4]
+    assert all(logged.count(step) == logged.count(1) for step in (2, 3, 4))
 
 
 def test_resume_without_router_state_is_an_error(model_dir, data_dir, tmp_path):

@@ -318,10 +318,20 @@ class LRPOTrainer(GRPOTrainer):
 
     def load_router_state(self, directory) -> bool:
         """Restore the router from ``directory``'s ``lrpo_router.json`` (False when this
-        run has no router); errors name the file (``read_router_state``)."""
+        run has no router); errors name the file (``read_router_state``).
+
+        Lines of ``router_log.jsonl`` past the restored step are dropped: the run that
+        wrote them went on beyond this checkpoint, and the resumed run logs those steps again.
+        """
         if self.router is None:
             return False
         self.router.load_state_dict(read_router_state(directory, self.args))
+        log = self.router.log_path
+        if log is not None and log.is_file():
+            lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
+            kept = [line for line in lines if json.loads(line)["step"] <= self.router.step]
+            if len(kept) < len(lines):
+                write_atomically(log, "".join(kept))
         return True
 
     def train(self, resume_from_checkpoint=None, **kwargs):
