@@ -20,6 +20,7 @@ from pathlib import Path
 from lrpo.evaluation.evaluator import SAME, check_model_reference, evaluate
 from lrpo.evaluation.generation import BACKENDS
 from lrpo.evaluation.tables import format_comparison_table, format_table
+from lrpo.languages import get_language
 from lrpo.tasks import get_task
 from lrpo.tasks.prompts import LANGUAGE_CUES
 
@@ -35,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--split", default="test")
     parser.add_argument("--langs", nargs="+", default=None, help="question languages (default: all the task's)")
     parser.add_argument("--response-lang", default=SAME,
-                        help="'same' (each question's language) or one language code for every answer")
+                        help="'same' (each question's language) or one language code for every answer (every "
+                             "question x response language: benchmarks/arith_cot_channel.py --response-langs all)")
     parser.add_argument("--backend", choices=BACKENDS, default="hf")
     parser.add_argument("--limit", type=int, default=None, help="questions per language")
     parser.add_argument("--data-dir", default=None, help="benchmark files (default: $LRPO_DATA_DIR, else the hub)")
@@ -81,6 +83,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_model_reference(args.model, "--model")
     except ValueError as e:
         parser.error(str(e))
+    if args.response_lang == "all":
+        parser.error("--response-lang all: one evaluation asks in one response language; the question x "
+                     "response matrix is python benchmarks/arith_cot_channel.py --response-langs all")
+    if args.response_lang != SAME:
+        try:
+            get_language(args.response_lang)
+        except ValueError as e:
+            parser.error(f"--response-lang: {e}")
     baseline = None
     if args.baseline:
         baseline = json.loads(Path(args.baseline).read_text(encoding="utf-8"))

@@ -5,7 +5,7 @@
 
 Every field of ``LRPOConfig`` (TRL's GRPOConfig plus LRPO's) is a flag; a YAML
 preset given with ``--config`` (a path, or a preset name: ``tiny`` — the
-default, CPU-sized, on the offline ``arith`` world — ``quick`` or ``paper``)
+default, CPU-sized, on the offline ``arith_cot`` world — ``quick`` or ``paper``)
 sets defaults that flags override. The whole configuration is checked before a
 model is loaded. The run leaves in its output directory the model, the router
 state, ``manifest.json`` (resolved config, package versions, seed, git commit),

@@ -70,6 +70,17 @@ def test_a_missing_model_path_is_not_read_as_a_hub_id(tmp_path, capsys):
     assert "does not exist" in capsys.readouterr().err
 
 
+def test_an_unknown_response_language_is_a_usage_error_before_the_model_loads(tmp_path, capsys):
+    from lrpo.evaluate import main
+
+    # tmp_path is an empty directory: loading it as a model would fail differently.
+    for value, message in (("all", "benchmarks/arith_cot_channel.py --response-langs all"),
+                           ("xx", "--response-lang: unknown language 'xx'")):
+        with pytest.raises(SystemExit):
+            main(["--task", "arith_cot", "--model", str(tmp_path), "--response-lang", value])
+        assert message in capsys.readouterr().err
+
+
 # Item 7: data files that are empty, not UTF-8, or a data directory one level off.
 
 
