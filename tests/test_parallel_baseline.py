@@ -8,6 +8,7 @@ own (no committed leaderboards/ to match), on a CPU with two cores or more.
 import csv
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -63,9 +64,9 @@ def default_sigint() -> None:
 
 
 def child_pid(line: str) -> int | None:
-    if ALONGSIDE not in line:
-        return None
-    return int(line.split(ALONGSIDE)[1].split()[0])
+    # The number only: a Ctrl-C landing inside that print makes the traceback quote its source line.
+    found = re.search(re.escape(ALONGSIDE) + r"(\d+)", line)
+    return int(found.group(1)) if found else None
 
 
 def output(lines) -> str:
