@@ -92,7 +92,7 @@ from concurrent.futures import ProcessPoolExecutor, wait
 from dataclasses import dataclass
 
 from benchmarks import paper_scale
-from benchmarks.paper_tables import OPEN_TABLES, TABLES, Row, Table, load_paper_results
+from benchmarks.paper_tables import GRPO, OPEN_TABLES, TABLES, Row, Table, load_paper_results
 from lrpo.evaluation.atomic import write_atomically
 from lrpo.evaluation.leaderboard import append_scorecard
 from lrpo.evaluation.paper import paper_setting
@@ -436,6 +436,24 @@ def run_job(job: Job, runner: Runner, cache: RunCache, model: str, label: str, t
     return record
 
 
+def grpo_differences(rows_run, runner: Runner, cache: RunCache, args) -> str:
+    """For a table without a GRPO row (Table 4): its rows' paired differences to GRPO's
+    runs at the same settings and seeds, read from the cache (Tables 1 and 2 train them;
+    nothing is trained here), under a line saying so; else a line naming what to run."""
+    from lrpo.evaluation.paired import difference_table
+
+    grpo_jobs, _, _ = plan_jobs([GRPO], runner, args)
+    cached = [cache.load(job.key) if job.key else None for job in grpo_jobs]
+    if any(record is None for record in cached):
+        found = sum(record is not None for record in cached)
+        return (f"GRPO's runs at these settings are not all in the run cache ({found} of {len(cached)} "
+                "seeds), so the difference to GRPO is not shown: run Table 1 or 2 with the "
+                "same --seeds (and --quick, --model, --override) first; this table then reads them.")
+    table = difference_table([(GRPO.label, cached), *rows_run], GRPO.label)
+    return ("Against GRPO: its runs at the same settings and seeds, taken from the run cache (Tables 1 and 2 "
+            f"train them).\n\n{table}")
+
+
 def run_jobs(jobs: list[Job], runner: Runner, cache: RunCache, model: str, label: str, table: Table,
              workers: int) -> list[dict]:
     """``run_job`` for every job, in order; with ``workers`` > 1 the jobs run in that many
@@ -598,11 +616,14 @@ def main(argv=None) -> int:
 
     rows_run = [(row.label, records[row.key]) for row in table.rows if records.get(row.key)]
     # Each row against GRPO; a table without GRPO (4, the router's variants) against its first row, the
-    # paper's router that every other row varies. Left out when that row was not run (--rows).
+    # paper's router that every other row varies, and against GRPO's runs if Table 1 or 2 left them in the
+    # cache. Left out when that row was not run (--rows).
     reference = next((row for row in table.rows if row.key == "grpo"), table.rows[0])
+    differences = difference_table(rows_run, reference.label)
+    if reference.key != "grpo":
+        differences = "\n\n".join(filter(None, [differences, grpo_differences(rows_run, runner, cache, args)]))
     section = reproduced_table_section(table.number, table.title, runner.scale, runner.preset, command,
-                                       range(args.seeds), rows_run, paper, wall,
-                                       difference_table(rows_run, reference.label),
+                                       range(args.seeds), rows_run, paper, wall, differences or None,
                                        WORLD_READINGS.get(jobs[0].config.task) if runner.scale == "tiny" else None)
     output = Path(args.output or Path(args.leaderboard_dir) / f"reproduce_{runner.scale}.md")
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -477,3 +477,33 @@ def test_a_finished_row_is_taken_from_the_cache(random_model, tmp_path, capsys, 
     assert "| Base model | – | – |" in output.read_text(encoding="utf-8")
     # Each run is on the leaderboard once, however often the table is rebuilt.
     assert board.read_text(encoding="utf-8") == rows_before
+
+
+def test_table_4_reads_grpos_runs_from_the_cache_for_the_difference_to_grpo(random_model, tmp_path, capsys,
+                                                                              monkeypatch):
+    monkeypatch.setenv("LRPO_CACHE_DIR", str(tmp_path / "lrpo-cache"))
+    output = tmp_path / "reproduce.md"
+    common = ["--scale", "tiny", "--quick", "--model", random_model, "--seeds", "1", "--override", "max_steps=1",
+              "--override", "eval_limit=1", "--work-dir", str(tmp_path / "work"), "--output", str(output),
+              "--leaderboard-dir", str(tmp_path / "leaderboards")]
+    table_4 = ["--table", "4", "--rows", "lrpo", "ucb", *common]
+    assert reproduce.main(table_4) == 0
+    written = output.read_text(encoding="utf-8")
+    assert "| LRPO, UCB router | " in written
+    assert "Δ seen vs LRPO, ema-softmax router (paper) (95% CI)" in written  # the ablation's own reference
+    assert "GRPO's runs at these settings are not all in the run cache (0 of 1 seeds)" in written
+    assert "Δ seen vs GRPO" not in written
+
+    assert reproduce.main(["--table", "1", "--rows", "grpo", *common]) == 0
+    capsys.readouterr()
+    assert reproduce.main(table_4) == 0
+    assert "running" not in capsys.readouterr().out  # Table 4's runs cached, GRPO's only read
+    written = output.read_text(encoding="utf-8")
+    table_4_section = written[written.index("## Table 4"):]
+    against_grpo = table_4_section[table_4_section.index("Against GRPO: its runs at the same settings and seeds, "
+                                                         "taken from the run cache"):]
+    assert against_grpo.startswith("Against GRPO") and "<!-- end reproduce table 4 -->" in against_grpo
+    assert "| Method | Δ seen vs GRPO (95% CI) | Δ average vs GRPO (95% CI) |" in against_grpo
+    for label in ("LRPO, ema-softmax router (paper)", "LRPO, UCB router"):  # both rows, against GRPO
+        assert re.search(rf"\| {re.escape(label)} \| [+-]\d+\.\d \[[+-]\d+\.\d, [+-]\d+\.\d\] \|", against_grpo)
+    assert "not all in the run cache" not in table_4_section
