@@ -95,6 +95,7 @@ from benchmarks import paper_scale
 from benchmarks.paper_tables import GRPO, OPEN_TABLES, TABLES, Row, Table, load_paper_results
 from lrpo.evaluation.atomic import write_atomically
 from lrpo.evaluation.leaderboard import append_scorecard
+from lrpo.evaluation.paired import difference_table, evaluation_item_scores
 from lrpo.evaluation.paper import paper_setting
 from lrpo.evaluation.run_cache import RunCache, run_key
 from lrpo.evaluation.tables import paper_numbers_table, percent, replace_section, reproduced_table_section
@@ -251,7 +252,6 @@ class TinyRunner(Runner):
     def run(self, job: Job, model: str, label: str) -> dict:
         """Train and score one row through the pipeline's own functions; the per-item scores are
         read back from the evaluation's samples, kept in the record since run directories may go."""
-        from lrpo.evaluation.paired import evaluation_item_scores
         from lrpo.models.tiny import default_cache_dir
 
         config = job.config
@@ -324,7 +324,6 @@ class PaperRunner(Runner):
         """Run the row's printed command; read back the scorecard, the per-item scores (the samples
         of ``lrpo.evaluate`` beside the scorecard, of ``lrpo.train`` in ``evaluation/``) and the
         manifest's budget."""
-        from lrpo.evaluation.paired import evaluation_item_scores
 
         print(f"$ {job.command}", flush=True)
         subprocess.run(job.command, shell=True, check=True, cwd=REPO_ROOT)
@@ -440,8 +439,6 @@ def grpo_differences(rows_run, runner: Runner, cache: RunCache, args) -> str:
     """For a table without a GRPO row (Table 4): its rows' paired differences to GRPO's
     runs at the same settings and seeds, read from the cache (Tables 1 and 2 train them;
     nothing is trained here), under a line saying so; else a line naming what to run."""
-    from lrpo.evaluation.paired import difference_table
-
     grpo_jobs, _, _ = plan_jobs([GRPO], runner, args)
     cached = [cache.load(job.key) if job.key else None for job in grpo_jobs]
     if any(record is None for record in cached):
@@ -612,7 +609,6 @@ def main(argv=None) -> int:
         records.setdefault(job.row.key, []).append(record)
     wall = time.perf_counter() - started
     command = "python benchmarks/reproduce.py " + shlex.join(argv)
-    from lrpo.evaluation.paired import difference_table
 
     rows_run = [(row.label, records[row.key]) for row in table.rows if records.get(row.key)]
     # Each row against GRPO; a table without GRPO (4, the router's variants) against its first row, the
